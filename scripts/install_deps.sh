@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs everything herald needs to build, test and benchmark on Debian 12.
+# Idempotent: packages already present are skipped by apt. Run as root (or with sudo).
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  # libraries (found by CMake)
+  librocksdb-dev libyaml-cpp-dev libspdlog-dev libfmt-dev doctest-dev
+  libcurl4-openssl-dev libcpp-httplib-dev nlohmann-json3-dev libssl-dev
+  libicu-dev libcmark-dev libkainjow-mustache-dev libphonenumber-dev
+  # tools used by tests and benchmarks
+  curl python3 tzdata
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
