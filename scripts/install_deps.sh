@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything herald needs to build, test and benchmark on Debian 12.
 # Idempotent: packages already present are skipped by apt. Run as root (or with sudo).
+# With --bench, also installs what the benchmarks under bench/ drive (wrk).
 set -euo pipefail
 
 PACKAGES=(
@@ -13,6 +14,9 @@ PACKAGES=(
   # tools used by tests and benchmarks
   curl python3 tzdata
 )
+if [[ "${1:-}" == "--bench" ]]; then
+  PACKAGES+=(wrk)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

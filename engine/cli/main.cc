@@ -1,2 +1,45 @@
+// herald: a proactive notification engine for public agencies.
 #include <cstdio>
-int main() { std::puts("herald " HERALD_VERSION); return 0; }
+#include <string>
+
+#include "engine/cli/commands.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    R"(herald )" HERALD_VERSION R"( - proactive notifications for public agencies
+
+Usage: herald <command> [options]
+
+Commands:
+  serve      Run the engine: HTTP API, event log, campaigns
+  validate   Check a configuration file and everything it points to
+  ingest     Post an NDJSON file of case events to a running engine
+
+Options:
+  --version  Print the version
+  --help     Print this help; `herald <command> --help` for a command's options
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  const std::string command = argv[1];
+  if (command == "--version" || command == "version") {
+    std::printf("herald %s\n", HERALD_VERSION);
+    return 0;
+  }
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (command == "serve") return herald::cli::RunServe(argc, argv, 2);
+  if (command == "validate") return herald::cli::RunValidate(argc, argv, 2);
+  if (command == "ingest") return herald::cli::RunIngest(argc, argv, 2);
+  std::fprintf(stderr, "herald: unknown command '%s'\n\n%s", command.c_str(), kUsage);
+  return 2;
+}

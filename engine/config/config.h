@@ -3,13 +3,15 @@
 // LoadConfig reads the file, checks every key and type, and reports all problems at once,
 // each with file:line:column. A Config that loaded is immutable and shared read-only by
 // every thread. Relative paths in the file are resolved against the file's directory.
+// The file format, every key and its default: docs/configuration.md.
 #pragma once
 
 #include <cstdint>
 #include <functional>
-#include <optional>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -21,9 +23,10 @@ namespace herald {
 enum class Scope { kIngest, kAdmin };
 
 struct ApiKeyConfig {
-  std::string id;             // names the key in logs and metrics; the idempotency namespace
+  std::string id;             // [a-z0-9_-]{1,64}, unique; names the key in logs and metrics;
+                              // the idempotency namespace
   std::string sha256_hex;     // SHA-256 of the secret, lower-case hex (from `sha256:` or `env:`)
-  std::vector<Scope> scopes;  // admin implies every scope
+  std::vector<Scope> scopes;  // non-empty, no duplicates; admin implies every scope
 };
 
 struct Limits {
@@ -34,19 +37,25 @@ struct Limits {
 };
 
 struct HttpConfig {
-  uint32_t threads = 64;                  // worker pool; each keep-alive connection holds one
+  uint32_t threads = 64;  // worker pool; each keep-alive connection holds one
   uint32_t keep_alive_max_requests = 100000;
   uint32_t read_timeout_seconds = 30;
 };
 
 struct ConnectorConfig {
-  std::string name;  // the key under `connectors:`
-  std::string type;  // registry name: file, smtp, twilio, webhook
-  nlohmann::json options = nlohmann::json::object();  // the rest, checked by the connector
+  std::string name;  // the key under `connectors:`, [a-z0-9_-]+
+  std::string type;  // registry name: file, smtp, twilio, webhook (checked by the registry)
+  // The rest, checked by the connector. YAML scalars are typed as in YAML 1.2 (null, true,
+  // 42, 1.5; anything quoted is a string). A string `path` is already resolved against
+  // Config::base_dir; any other path-like option is the connector's to resolve.
+  nlohmann::json options = nlohmann::json::object();
 };
 
 struct Config {
-  std::string source;        // the file it came from ("<embedded>" for the defaults)
+  std::string source;          // the file it came from ("<embedded>" for the defaults)
+  std::string base_dir = ".";  // what relative paths were resolved against
+  // Paths below are resolved against base_dir and lexically normalised ("samples/../data"
+  // is "data"); they are not checked for existence, the layers that use them do that.
   std::string data_dir = "./data";
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 8080;  // 0 picks a free port
@@ -85,8 +94,19 @@ ConfigLoad LoadConfigText(const std::string& text, const std::string& name,
                           const std::string& base_dir,
                           const std::function<std::optional<std::string>(const std::string&)>& env);
 
-// The configuration `herald serve` uses when no --config is given: samples/herald.yaml,
-// compiled in, with paths relative to the working directory.
+// The configuration `herald serve` uses when no --config is given: the text of
+// samples/herald.yaml, compiled in at build time.
 std::string_view EmbeddedDefaultConfig();
+
+// The name and base directory the embedded default is loaded with. Its paths are written
+// relative to samples/ (data_dir: ../data), so it is loaded as if it were the file
+// ./samples/herald.yaml: plain `herald serve` and `herald serve --config samples/herald.yaml`
+// then mean the same thing from the repository root, and data goes to ./data either way.
+inline constexpr std::string_view kEmbeddedConfigName = "<embedded>";
+inline constexpr std::string_view kEmbeddedConfigBaseDir = "samples";
+
+// LoadConfigText(EmbeddedDefaultConfig(), kEmbeddedConfigName, kEmbeddedConfigBaseDir, env).
+ConfigLoad LoadEmbeddedDefaultConfig(
+    const std::function<std::optional<std::string>(const std::string&)>& env);
 
 }  // namespace herald

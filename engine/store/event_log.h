@@ -27,8 +27,10 @@ struct AppendOutcome {
   enum class Kind {
     kAccepted,   // newly written; seq is its new sequence number
     kDuplicate,  // same id and same content seen before; seq is the original's
-    kConflict,   // same id, different content; seq is the original's; nothing written
-    kNotWritten  // the batch was refused because another event in it conflicted
+    kConflict,   // same id, different content; seq is the original's (0 when the original
+                 // is an earlier event of the same, refused, batch); nothing written
+    kNotWritten  // the batch was refused because another event in it conflicted (this
+                 // includes events that would otherwise be duplicates); seq is 0
   };
   Kind kind = Kind::kAccepted;
   uint64_t seq = 0;
@@ -54,8 +56,13 @@ class EventLog {
   // Accepted events update the case state (data merged as RFC 7396 JSON Merge Patch, in
   // sequence order), the case's recipient (MergeRecipient) and the case history.
   //
+  // Concurrent batches are independent: a conflict in one never refuses another.
+  //
   // Errors: Unavailable when storage cannot take writes (disk full, read-only, closing):
-  // then nothing was written. The events must already be validated by the caller.
+  // then nothing was written and no sequence number was used, so retrying the same batch
+  // later is safe. The events must already be validated by the caller; an event the store
+  // cannot encode (e.g. a string that is not UTF-8) fails its batch with InvalidArgument.
+  // An empty batch returns an empty vector.
   virtual Result<std::vector<AppendOutcome>> Append(std::string_view key_id,
                                                     const std::vector<Event>& events) = 0;
 
@@ -85,8 +92,10 @@ class CaseStore {
   // Up to `limit` of the case's events with seq > after, oldest first.
   virtual Result<std::vector<StoredEvent>> CaseHistory(std::string_view case_id, uint64_t after,
                                                        size_t limit) = 0;
-  // A recipient by id; recipients given without an id are stored under their case id.
-  // NotFound when unknown.
+  // A recipient by id; recipients given without an id are stored under their case id
+  // (or under the id the case's recipient already has). Each record is the
+  // MergeRecipient fold of every update addressed to it, across cases; a CaseRecord's
+  // recipient is the fold of that case's own events. NotFound when unknown.
   virtual Result<Recipient> GetRecipient(std::string_view recipient_id) = 0;
 };
 

@@ -1,0 +1,62 @@
+// The HTTP API: event ingest, log and case reads, health, metrics and the OpenAPI text.
+//
+// HttpServer owns the listening socket and a worker pool (cpp-httplib, hidden behind a
+// pimpl so only this layer includes it). It borrows the store and config: they must
+// outlive it. Ingest never calls downstream layers; it appends to the EventLog and
+// answers once the append is durable. Every route is described in openapi.yaml and a
+// test checks that Routes() and that file agree.
+//
+// Thread safety: Start/Stop from one controlling thread; handlers run on the pool.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/config/config.h"
+#include "engine/core/clock.h"
+#include "engine/core/result.h"
+#include "engine/store/event_log.h"
+
+namespace herald {
+
+struct ServerDeps {
+  const Config* config = nullptr;
+  EventLog* log = nullptr;
+  CaseStore* cases = nullptr;
+  std::function<StoreStats()> store_stats;  // for /readyz and /metrics
+  const Clock* clock = nullptr;
+};
+
+// One registered route, in OpenAPI form: {"POST", "/v1/events"}, {"GET", "/v1/cases/{case_id}"}.
+struct RouteInfo {
+  std::string method;
+  std::string path;
+};
+
+class HttpServer {
+ public:
+  explicit HttpServer(ServerDeps deps);
+  ~HttpServer();  // stops serving and joins the serving thread
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds host:port (port 0 picks a free one) and serves on a background thread.
+  // Returns the bound port, or IOError when the address cannot be bound.
+  Result<int> Start(const std::string& host, int port);
+
+  // Stops accepting, finishes in-flight requests and joins. Idempotent.
+  void Stop();
+
+  const std::vector<RouteInfo>& Routes() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The OpenAPI 3 description served at GET /openapi.yaml (compiled in from openapi.yaml).
+std::string_view OpenApiYaml();
+
+}  // namespace herald

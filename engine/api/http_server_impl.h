@@ -1,0 +1,57 @@
+// Internal to engine/api: the state behind HttpServer and the helpers its handlers share.
+#pragma once
+
+#include <httplib.h>
+
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/api/auth.h"
+#include "engine/api/http_server.h"
+#include "engine/api/metrics.h"
+
+namespace herald {
+
+struct HttpServer::Impl {
+  explicit Impl(ServerDeps d);
+
+  // Registers a handler under httplib's regex `pattern`, described as `openapi_path`.
+  using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+  void AddRoute(const std::string& method, const std::string& pattern,
+                const std::string& openapi_path, Handler handler);
+  void RegisterRoutes();
+
+  // Answers 401/403 and returns false when the request lacks `scope`. On success
+  // `*key` (if given) points at the matched key.
+  bool Authorize(const httplib::Request& req, httplib::Response& res, Scope scope,
+                 const ApiKeyConfig** key = nullptr);
+
+  // Route handlers (http_handlers.cc).
+  void PostEvents(const httplib::Request& req, httplib::Response& res);
+  void GetEvents(const httplib::Request& req, httplib::Response& res);
+  void GetCase(const httplib::Request& req, httplib::Response& res);
+  void Healthz(const httplib::Request& req, httplib::Response& res);
+  void Readyz(const httplib::Request& req, httplib::Response& res);
+  void Metrics(const httplib::Request& req, httplib::Response& res);
+  void OpenApi(const httplib::Request& req, httplib::Response& res);
+
+  ServerDeps deps;
+  Authenticator auth;
+  ApiMetrics metrics;
+  httplib::Server server;
+  std::vector<RouteInfo> routes;
+  std::thread thread;
+  bool started = false;
+};
+
+// Writes {"error": {"code": ..., "message": ...}} (plus `extra` fields merged into
+// "error") with `status`.
+void SendError(httplib::Response& res, int status, std::string_view code, std::string_view message,
+               nlohmann::json extra = nlohmann::json::object());
+void SendJson(httplib::Response& res, int status, const nlohmann::json& body);
+
+}  // namespace herald

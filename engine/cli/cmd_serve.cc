@@ -1,0 +1,152 @@
+#include <signal.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+
+#include "engine/api/http_server.h"
+#include "engine/cli/args.h"
+#include "engine/cli/commands.h"
+#include "engine/cli/config_loader.h"
+#include "engine/core/log.h"
+#include "engine/core/sha256.h"
+#include "engine/store/rocks_store.h"
+
+namespace herald::cli {
+namespace {
+
+constexpr const char* kHelp =
+    R"(Usage: herald serve [--config FILE] [--listen HOST:PORT] [--data-dir DIR]
+
+Runs the engine: the HTTP API on --listen, the event log under --data-dir.
+Without --config, runs on the embedded default configuration (samples/herald.yaml).
+Flags override the file, so a second instance can run beside the first.
+Stops cleanly on SIGINT or SIGTERM.
+)";
+
+// The published development key of samples/herald.yaml; its hash is recognised so the
+// banner can show a working curl command and warn that the key must be replaced.
+constexpr const char* kDevKey = "herald-dev-key";
+
+bool ParseListen(const std::string& value, std::string* host, uint16_t* port) {
+  const size_t colon = value.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  std::string h = value.substr(0, colon);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  const std::string p = value.substr(colon + 1);
+  if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos) {
+    return false;
+  }
+  const unsigned long n = std::stoul(p);
+  if (n > 65535) return false;
+  *host = h;
+  *port = static_cast<uint16_t>(n);
+  return true;
+}
+
+void PrintBanner(const Config& config, int port) {
+  const std::string url = "http://" + config.listen_host + ":" + std::to_string(port);
+  bool dev_key = false;
+  for (const ApiKeyConfig& k : config.api_keys)
+    dev_key = dev_key || k.sha256_hex == Sha256Hex(kDevKey);
+  std::printf("herald %s is serving\n", HERALD_VERSION);
+  std::printf("  API        %s   (OpenAPI: %s/openapi.yaml, metrics: %s/metrics)\n", url.c_str(),
+              url.c_str(), url.c_str());
+  std::printf("  event log  %s\n", std::filesystem::absolute(config.data_dir).c_str());
+  for (const auto& [name, c] : config.connectors) {
+    if (c.options.contains("path") && c.options["path"].is_string()) {
+      std::printf("  connector  %s (%s) -> %s\n", name.c_str(), c.type.c_str(),
+                  c.options["path"].get<std::string>().c_str());
+    } else {
+      std::printf("  connector  %s (%s)\n", name.c_str(), c.type.c_str());
+    }
+  }
+  const std::string key = dev_key ? kDevKey : "$HERALD_API_KEY";
+  std::printf(
+      "\nPost an event:\n"
+      "  curl -sS -X POST %s/v1/events -H 'Authorization: Bearer %s' \\\n"
+      "    -H 'Content-Type: application/json' \\\n"
+      "    -d '{\"id\":\"evt-1\",\"case_id\":\"case-1\",\"type\":\"case.status_changed\","
+      "\"occurred_at\":\"2026-01-05T14:00:00Z\",\"data\":{\"status\":\"documents_requested\"}}'\n"
+      "Read the case back:\n"
+      "  curl -sS %s/v1/cases/case-1 -H 'Authorization: Bearer %s'\n"
+      "Post the sample events:\n"
+      "  herald ingest --url %s --key %s samples/events.ndjson\n\n",
+      url.c_str(), key.c_str(), url.c_str(), key.c_str(), url.c_str(), key.c_str());
+  if (dev_key) {
+    std::printf(
+        "WARNING: the development API key '%s' is configured; replace it before real use.\n",
+        kDevKey);
+  }
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int RunServe(int argc, char** argv, int first) {
+  ParsedArgs args = ParseArgs(argc, argv, first, {"config", "listen", "data-dir"}, {});
+  if (args.Has("help")) {
+    std::fputs(kHelp, stdout);
+    return 0;
+  }
+  if (!args.error.empty() || !args.positional.empty()) {
+    std::fprintf(stderr, "herald serve: %s\n\n%s",
+                 args.error.empty() ? "unexpected argument" : args.error.c_str(), kHelp);
+    return 2;
+  }
+  std::optional<Config> loaded = LoadConfigOrReport(args.Get("config"));
+  if (!loaded) return 1;
+  Config config = std::move(*loaded);
+  if (auto listen = args.Get("listen")) {
+    if (!ParseListen(*listen, &config.listen_host, &config.listen_port)) {
+      std::fprintf(stderr, "herald serve: --listen wants HOST:PORT, got '%s'\n", listen->c_str());
+      return 2;
+    }
+  }
+  if (auto dir = args.Get("data-dir")) config.data_dir = *dir;
+  InitLogging(config.log_level);
+
+  // Signals are taken synchronously by this thread; block them before any thread starts
+  // so that none of the workers receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  SystemClock clock;
+  StoreOptions store_options;
+  store_options.path = (std::filesystem::path(config.data_dir) / "store").string();
+  Result<std::unique_ptr<RocksStore>> store = RocksStore::Open(store_options, clock);
+  if (!store.ok()) {
+    spdlog::error("cannot open the store at {}: {}", store_options.path, store.status().ToString());
+    return 1;
+  }
+  RocksStore* db = store->get();
+
+  ServerDeps deps;
+  deps.config = &config;
+  deps.log = db;
+  deps.cases = db;
+  deps.store_stats = [db] { return db->Stats(); };
+  deps.clock = &clock;
+  HttpServer server(deps);
+  Result<int> port = server.Start(config.listen_host, config.listen_port);
+  if (!port.ok()) {
+    spdlog::error("{}", port.status().ToString());
+    return 1;
+  }
+  spdlog::info("listening on {}:{}; log at seq {}", config.listen_host, *port, db->LastSequence());
+  PrintBanner(config, *port);
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  spdlog::info("signal {} received; stopping", signal_number);
+  server.Stop();
+  store->reset();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace herald::cli

@@ -1,0 +1,127 @@
+// RocksStore: the embedded EventLog / CaseStore / CursorStore on RocksDB.
+//
+// One RocksDB database in StoreOptions::path with six column families (see README.md):
+// events, cases, case_events, recipients, idempotency, meta. Appends go through a
+// LevelDB-style writer queue: concurrent Append callers enqueue, the caller at the front
+// becomes the leader, builds every queued request into one WriteBatch and writes it with
+// a single (synced) WAL write, then wakes the others with their outcomes.
+//
+// Thread safety: every method may be called from any thread concurrently, except that
+// the destructor must not race with other calls (call Close() first, then let in-flight
+// callers return). RocksDB types never appear here; only engine/store includes RocksDB.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/core/clock.h"
+#include "engine/core/result.h"
+#include "engine/core/status.h"
+#include "engine/store/event_log.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+}  // namespace rocksdb
+
+namespace herald {
+
+struct PendingWrite;  // group_builder.h
+
+struct StoreOptions {
+  std::string path;  // data directory; created (with parents) when missing
+  // Production: fsync the WAL once per write group before Append returns. Only tests and
+  // benchmarks turn it off (a crash may then lose acknowledged events).
+  bool sync_writes = true;
+  size_t block_cache_bytes = 64 << 20;   // shared by all column families
+  size_t write_buffer_bytes = 64 << 20;  // memtable size of the events column family
+  // Upper bound on events per write group, so one leader does not hold many callers
+  // behind a huge batch. A single request larger than this still goes in one group.
+  size_t max_group_events = 4096;
+};
+
+class RocksStore final : public EventLog, public CaseStore, public CursorStore {
+ public:
+  // Opens (creating when missing) the store in options.path. `clock` must outlive the
+  // store. Errors: Unavailable when another process (or another RocksStore in this
+  // process) holds the directory's lock; IOError when the directory cannot be created or
+  // read (permissions); Corruption when the data is damaged or from an unknown format.
+  static Result<std::unique_ptr<RocksStore>> Open(const StoreOptions& options, const Clock& clock);
+
+  ~RocksStore() override;
+  RocksStore(const RocksStore&) = delete;
+  RocksStore& operator=(const RocksStore&) = delete;
+
+  // EventLog. Append's received_at is clock.NowMicros() when the group is built.
+  Result<std::vector<AppendOutcome>> Append(std::string_view key_id,
+                                            const std::vector<Event>& events) override;
+  // Returns only events up to LastSequence(), so a consumer never sees an event from a
+  // write whose Append has not been published yet.
+  Result<std::vector<StoredEvent>> ReadAfter(uint64_t after, size_t limit) override;
+  uint64_t LastSequence() const override;
+
+  // CaseStore.
+  Result<CaseRecord> GetCase(std::string_view case_id) override;
+  Result<std::vector<StoredEvent>> CaseHistory(std::string_view case_id, uint64_t after,
+                                               size_t limit) override;
+  Result<Recipient> GetRecipient(std::string_view recipient_id) override;
+
+  // CursorStore. SaveCursor is written with the same sync setting as appends.
+  // SaveCursor returns InvalidArgument for an empty name or seq > LastSequence().
+  Result<uint64_t> LoadCursor(std::string_view consumer) override;
+  Status SaveCursor(std::string_view consumer, uint64_t seq) override;
+
+  // Health and size; cheap enough for every /readyz and /metrics scrape.
+  StoreStats Stats() const;
+
+  // Compacts every column family fully (blocks until done). For retention work and
+  // tests; not needed in normal operation.
+  Status CompactAll();
+
+  // Stops accepting appends (later calls return Unavailable) and waits until the queued
+  // ones finished. Reads keep working until destruction. Idempotent.
+  void Close();
+
+ private:
+  struct Writer;
+  class Committed;
+  // Column family handles, indexed like StoreColumn; RocksDB's mandatory "default" column
+  // family is opened last and left empty.
+  enum Cf : size_t { kEvents, kCases, kCaseEvents, kRecipients, kIdempotency, kMeta, kDefault };
+
+  RocksStore(const StoreOptions& options, const Clock& clock);
+  Status OpenDb();
+  // Leader only, without mu_: builds and writes one group; on success sets `accepted`.
+  Status CommitGroup(const std::vector<Writer*>& group, uint64_t* accepted);
+  Status WriteGroup(const std::vector<PendingWrite>& writes);
+  Status RecoverIfNeeded();
+
+  const StoreOptions options_;
+  const Clock& clock_;
+  rocksdb::DB* db_ = nullptr;                      // owned; deleted after the handles
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs_;  // indexed by Cf
+
+  std::mutex mu_;                    // guards writers_ and closing_
+  std::deque<Writer*> writers_;      // the queue; front is the leader
+  std::condition_variable idle_cv_;  // signalled when writers_ empties (for Close)
+  bool closing_ = false;
+  std::atomic<bool> closed_{false};  // closing_, readable without mu_ (Stats)
+
+  // Written only by the leader (after a successful write); read by anyone.
+  std::atomic<uint64_t> last_seq_{0};
+  // Set when a write failed; the next leader tries DB::Resume() first.
+  std::atomic<bool> write_failed_{false};
+  // RocksDB's cumulative background-error count at the last successful write: a higher
+  // count means a flush or compaction failed since (Stats reports not writable).
+  std::atomic<uint64_t> background_errors_seen_{0};
+};
+
+}  // namespace herald
