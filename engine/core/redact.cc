@@ -30,7 +30,9 @@ size_t PhoneLengthAt(std::string_view s, size_t i) {
       ++digits;
       last_digit_end = j + 1;
     } else if (IsPhoneSeparator(c) && j + 1 < s.size()) {
-      ++separators;
+      // A separator counts only inside the number, not trailing after it.
+      const char next = s[j + 1];
+      if (std::isdigit(static_cast<unsigned char>(next)) || IsPhoneSeparator(next)) ++separators;
     } else {
       break;
     }
@@ -40,7 +42,9 @@ size_t PhoneLengthAt(std::string_view s, size_t i) {
   if (last_digit_end < s.size() && std::isalnum(static_cast<unsigned char>(s[last_digit_end]))) {
     return 0;
   }
-  if (!plus && separators == 0) return 0;  // a bare number: a seq or a timestamp
+  // Without '+', only a formatted national number ("(415) 555-0100") counts: a bare digit
+  // run is a sequence number or a timestamp, and shorter groups are dates, times and ids.
+  if (!plus && (separators == 0 || digits < 10)) return 0;
   return last_digit_end - i;
 }
 

@@ -11,8 +11,8 @@
 namespace herald {
 
 // Replaces email addresses with "[email]" and phone numbers (a '+' followed by 7-15
-// digits, or 7-15 digits written with separators such as "(415) 555-0100") with
-// "[phone]". Plain digit runs (sequence numbers, timestamps) are kept.
+// digits, or 10-15 digits written with separators such as "(415) 555-0100") with
+// "[phone]". Plain digit runs (sequence numbers, timestamps), dates and ids are kept.
 std::string RedactPersonalData(std::string_view text);
 
 }  // namespace herald
