@@ -261,3 +261,14 @@ TEST_CASE("concurrent requests are all accepted with dense, unique sequence numb
   REQUIRE(all.size() == kThreads * kPerThread);
   for (size_t i = 0; i < all.size(); ++i) CHECK(all[i] == i + 1);
 }
+
+TEST_CASE("ids with quotes, backslashes and non-ASCII come back intact in the results") {
+  TestServer s;
+  const std::string id = "q\"uote\\back/slash-é-事件-\xF0\x9F\x93\xA8";
+  auto r = s.Post(MakeEvent(id).dump());
+  REQUIRE(r);
+  REQUIRE(r->status == 202);
+  json b = Body(r);
+  REQUIRE(!b.is_discarded());
+  CHECK(b["results"][0]["id"] == id);
+}
