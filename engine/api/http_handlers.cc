@@ -108,6 +108,26 @@ nlohmann::json StoredEventView(const StoredEvent& s) {
   return j;
 }
 
+// Reads `after` and `limit` (both optional); false when a 400 was sent.
+bool PageParams(const httplib::Request& req, httplib::Response& res, uint64_t* after,
+                uint64_t* limit) {
+  *after = 0;
+  *limit = kDefaultPageSize;
+  return QueryNumber(req, res, "after", 0, UINT64_MAX, after) &&
+         QueryNumber(req, res, "limit", 1, kMaxPageSize, limit);
+}
+
+// The events as a JSON array; `*next` becomes the last seq shown (or stays `after`).
+nlohmann::json EventsPage(const std::vector<StoredEvent>& page, uint64_t after, uint64_t* next) {
+  nlohmann::json events = nlohmann::json::array();
+  *next = after;
+  for (const StoredEvent& e : page) {
+    events.push_back(StoredEventView(e));
+    *next = e.seq;
+  }
+  return events;
+}
+
 void SendStoreFailure(httplib::Response& res, const Status& status) {
   if (status.IsUnavailable()) {
     res.set_header("Retry-After", "5");
@@ -216,17 +236,11 @@ void HttpServer::Impl::PostEvents(const httplib::Request& req, httplib::Response
 
 void HttpServer::Impl::GetEvents(const httplib::Request& req, httplib::Response& res) {
   if (!Authorize(req, res, Scope::kAdmin)) return;
-  uint64_t after = 0, limit = kDefaultPageSize;
-  if (!QueryNumber(req, res, "after", 0, UINT64_MAX, &after)) return;
-  if (!QueryNumber(req, res, "limit", 1, kMaxPageSize, &limit)) return;
+  uint64_t after, limit, next;
+  if (!PageParams(req, res, &after, &limit)) return;
   Result<std::vector<StoredEvent>> page = deps.log->ReadAfter(after, limit);
   if (!page.ok()) return SendStoreFailure(res, page.status());
-  nlohmann::json events = nlohmann::json::array();
-  uint64_t next = after;
-  for (const StoredEvent& e : *page) {
-    events.push_back(StoredEventView(e));
-    next = e.seq;
-  }
+  nlohmann::json events = EventsPage(*page, after, &next);
   SendJson(res, 200,
            {{"events", std::move(events)},
             {"next_after", next},
@@ -236,9 +250,8 @@ void HttpServer::Impl::GetEvents(const httplib::Request& req, httplib::Response&
 void HttpServer::Impl::GetCase(const httplib::Request& req, httplib::Response& res) {
   if (!Authorize(req, res, Scope::kAdmin)) return;
   const std::string case_id = req.matches[1];
-  uint64_t after = 0, limit = kDefaultPageSize;
-  if (!QueryNumber(req, res, "after", 0, UINT64_MAX, &after)) return;
-  if (!QueryNumber(req, res, "limit", 1, kMaxPageSize, &limit)) return;
+  uint64_t after, limit, next;
+  if (!PageParams(req, res, &after, &limit)) return;
   Result<CaseRecord> record = deps.cases->GetCase(case_id);
   if (!record.ok()) {
     if (record.status().IsNotFound()) {
@@ -249,12 +262,7 @@ void HttpServer::Impl::GetCase(const httplib::Request& req, httplib::Response& r
   }
   Result<std::vector<StoredEvent>> history = deps.cases->CaseHistory(case_id, after, limit);
   if (!history.ok()) return SendStoreFailure(res, history.status());
-  nlohmann::json events = nlohmann::json::array();
-  uint64_t next = after;
-  for (const StoredEvent& e : *history) {
-    events.push_back(StoredEventView(e));
-    next = e.seq;
-  }
+  nlohmann::json events = EventsPage(*history, after, &next);
   nlohmann::json body = {{"case_id", record->case_id},
                          {"state", record->state},
                          {"recipient", record->recipient ? RecipientToJson(*record->recipient)
