@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_RUN="${1:-20}"
 bash scripts/install_deps.sh --bench
 bash scripts/build.sh >/dev/null
-BIN=./build/engine/cli/herald
+BIN=./build/herald
 WORK="$(mktemp -d)"
 PORT=$((20000 + RANDOM % 20000))
 KEY=herald-dev-key

@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
-exec ./build/engine/cli/herald serve "$@"
+exec ./build/herald serve "$@"

@@ -45,7 +45,7 @@ bool ParseListen(const std::string& value, std::string* host, uint16_t* port) {
   return true;
 }
 
-void PrintBanner(const Config& config, int port) {
+void PrintBanner(const Config& config, int port, const std::string& self) {
   const std::string url = "http://" + config.listen_host + ":" + std::to_string(port);
   bool dev_key = false;
   for (const ApiKeyConfig& k : config.api_keys)
@@ -72,8 +72,8 @@ void PrintBanner(const Config& config, int port) {
       "Read the case back:\n"
       "  curl -sS %s/v1/cases/case-1 -H 'Authorization: Bearer %s'\n"
       "Post the sample events:\n"
-      "  herald ingest --url %s --key %s samples/events.ndjson\n\n",
-      url.c_str(), key.c_str(), url.c_str(), key.c_str(), url.c_str(), key.c_str());
+      "  %s ingest --url %s --key %s samples/events.ndjson\n\n",
+      url.c_str(), key.c_str(), url.c_str(), key.c_str(), self.c_str(), url.c_str(), key.c_str());
   if (dev_key) {
     std::printf(
         "WARNING: the development API key '%s' is configured; replace it before real use.\n",
@@ -138,7 +138,7 @@ int RunServe(int argc, char** argv, int first) {
     return 1;
   }
   spdlog::info("listening on {}:{}; log at seq {}", config.listen_host, *port, db->LastSequence());
-  PrintBanner(config, *port);
+  PrintBanner(config, *port, argv[0]);
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
