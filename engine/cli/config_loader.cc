@@ -2,6 +2,9 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+
+#include "engine/rules/campaign_loader.h"
 
 namespace herald::cli {
 
@@ -19,6 +22,32 @@ std::optional<Config> LoadConfigOrReport(const std::optional<std::string>& path)
     return std::nullopt;
   }
   return std::move(load.config);
+}
+
+std::optional<LoadedCampaigns> LoadCampaignsOrReport(const Config& config) {
+  LoadedCampaigns out;
+  if (config.campaigns_dir.empty()) {
+    out.note = "0 campaigns: the configuration names no campaigns directory";
+    return out;
+  }
+  std::error_code ec;
+  if (config.source == kEmbeddedConfigName && !std::filesystem::exists(config.campaigns_dir, ec)) {
+    out.note = "0 campaigns: " + config.campaigns_dir +
+               " does not exist here (the embedded default looks for it in the working "
+               "directory; give --config to use another)";
+    return out;
+  }
+  CampaignLoad load = LoadCampaigns(config.campaigns_dir, config.templates_dir);
+  for (const ConfigError& e : load.errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
+  if (!load.ok()) {
+    std::fprintf(stderr, "%zu error(s) in %s/\n", load.errors.size(), config.campaigns_dir.c_str());
+    return std::nullopt;
+  }
+  if (load.campaigns.empty()) {
+    out.note = "0 campaigns: no campaign files (*.yaml, *.yml) in " + config.campaigns_dir;
+  }
+  out.campaigns = std::move(load.campaigns);
+  return out;
 }
 
 }  // namespace herald::cli

@@ -1,15 +1,32 @@
-// Loads the configuration for a subcommand: --config FILE, or the embedded default.
+// Loads the configuration for a subcommand: --config FILE, or the embedded default; and
+// the campaigns it names.
 #pragma once
 
 #include <optional>
 #include <string>
 
 #include "engine/config/config.h"
+#include "engine/rules/campaign.h"
 
 namespace herald::cli {
 
 // Loads `path` (or the embedded default when empty) with the real environment, printing
 // every error to stderr. nullopt when the config is invalid.
 std::optional<Config> LoadConfigOrReport(const std::optional<std::string>& path);
+
+// What LoadCampaignsOrReport found.
+struct LoadedCampaigns {
+  CampaignSet campaigns;
+  std::string note;  // for people, when there are no campaigns: why (empty otherwise)
+};
+
+// Loads the campaigns of `config` (LoadCampaigns over its campaigns and templates
+// directories), printing every error to stderr followed by a count. nullopt when any
+// campaign has a problem.
+//
+// The embedded default names ./samples/campaigns relative to the working directory, which
+// exists only in a checkout; outside one the default runs with no campaigns instead of
+// failing (the note says so). A configuration file's campaigns directory must exist.
+std::optional<LoadedCampaigns> LoadCampaignsOrReport(const Config& config);
 
 }  // namespace herald::cli

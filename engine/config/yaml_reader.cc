@@ -124,7 +124,7 @@ YamlMap::YamlMap(const YAML::Node& node, std::string what, Diagnostics* diag,
   }
   valid_ = true;
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& key = it->first;
+    const YAML::Node key = it->first;
     if (!key.IsScalar()) {
       diag_->Add(key, what_ + ": expected a key name, got " + Describe(key));
       continue;

@@ -1,9 +1,11 @@
-// Typed, position-aware reads over a parsed yaml-cpp tree, for the config loader.
+// Typed, position-aware reads over a parsed yaml-cpp tree, for the YAML loaders: the config
+// loader and the campaign loader (engine/rules/campaign_loader.cc).
 //
 // Every read reports its own problem (with the line and column of the offending node) to a
-// Diagnostics and returns nullopt, so the loader can carry on and report every error in one
-// pass instead of stopping at the first. Internal to engine/config: nothing outside this
-// layer sees yaml-cpp types.
+// Diagnostics and returns nullopt, so a loader can carry on and report every error in one
+// pass instead of stopping at the first. Shared by those two loaders only: their public
+// headers expose no yaml-cpp types, and yaml-cpp's exceptions stay inside them. A library
+// that includes this header links yaml-cpp itself (herald_config links it privately).
 //
 // Scalars follow the YAML 1.2 core schema, not yaml-cpp's YAML 1.1 habits: `off`, `yes` and
 // `no` are strings, and a quoted scalar is always a string ("64" is not an integer).

@@ -2,6 +2,7 @@
 // and serve + ingest against a real process, including what the logs may not contain.
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <regex>
 
@@ -56,6 +57,7 @@ TEST_CASE("validate: the samples and the embedded default are valid") {
   auto file = Run({kHerald, "validate", "--config", kSamples + "/herald.yaml"}, dir.str());
   CHECK(file.exit_code == 0);
   CHECK(file.out.find("OK") != std::string::npos);
+  CHECK(file.out.find("1 campaign(s), 3 rule(s)") != std::string::npos);
   auto embedded = Run({kHerald, "validate"}, dir.str());
   CHECK(embedded.exit_code == 0);
 }
@@ -78,6 +80,62 @@ TEST_CASE("validate: every error with file:line:column, exit 1") {
   CHECK(r.err.find(path + ":7:1:") != std::string::npos);
   auto missing = Run({kHerald, "validate", "--config", dir.str() + "/nope.yaml"}, dir.str());
   CHECK(missing.exit_code == 1);
+}
+
+TEST_CASE("validate: campaign errors with file:line:column, exit 1") {
+  TempDir dir;
+  const std::string config = dir.str() + "/herald.yaml";
+  WriteFile(config, "api_keys:\n  - {id: a, sha256: " + std::string(64, 'a') +
+                        ", scopes: [ingest]}\n"
+                        "campaigns: ./campaigns\n"
+                        "templates: " +
+                        kSamples + "/templates\n");
+  // No campaigns directory yet: that is an error when the file names one.
+  auto missing = Run({kHerald, "validate", "--config", config}, dir.str());
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.err.find("campaigns: the campaigns directory does not exist") != std::string::npos);
+
+  std::filesystem::create_directories(dir.str() + "/campaigns");
+  auto empty = Run({kHerald, "validate", "--config", config}, dir.str());
+  CHECK(empty.exit_code == 0);
+  CHECK(empty.out.find("0 campaign(s), 0 rule(s)") != std::string::npos);
+  CHECK(empty.out.find("0 campaigns") != std::string::npos);
+
+  const std::string a = dir.str() + "/campaigns/a.yaml";
+  const std::string b = dir.str() + "/campaigns/b.yaml";
+  WriteFile(a,
+            "campaign: a\n"
+            "locales: [en, es]\n"
+            "rules:\n"
+            "  - id: r1\n"
+            "    on: case.status_changed\n"
+            "    when: status == \"approved\n"
+            "    send: status-update\n");
+  WriteFile(b,
+            "campaign: b\n"
+            "locales: [en, fr]\n"
+            "timezone: Mars/Olympus\n"
+            "rules:\n"
+            "  - {id: r1, on: case.closed, send: status-update, chanels: all}\n");
+  auto r = Run({kHerald, "validate", "--config", config}, dir.str());
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("OK") == std::string::npos);
+  const size_t when = r.err.find(a +
+                                 ":6:21: when: unterminated string\n"
+                                 "  status == \"approved\n"
+                                 "            ^\n");
+  const size_t tz = r.err.find(b + ":3:11: timezone: unknown time zone 'Mars/Olympus'");
+  const size_t fr = r.err.find(b + ":5:37: send: template 'status-update' has no 'fr' version");
+  const size_t key =
+      r.err.find(b + ":5:52: rule 'r1': unknown key 'chanels' (did you mean 'channels'?)");
+  CHECK(when != std::string::npos);
+  CHECK(tz != std::string::npos);
+  CHECK(fr != std::string::npos);
+  CHECK(key != std::string::npos);
+  CHECK(when < tz);
+  CHECK(tz < fr);
+  CHECK(fr < key);
+  CHECK(r.err.find("4 error(s)") != std::string::npos);
 }
 
 TEST_CASE("serve + ingest: the samples are accepted once, logs carry no personal data") {
