@@ -86,6 +86,10 @@ struct OutboxIntent {
   int occurrence = 1;  // 1-based
   std::string recipient_id;
   std::string template_id;
+  // The channels chosen when it fired (ChannelName: "email", "sms"), in sending order;
+  // empty when the recipient has no usable channel (dispatch records it as suppressed).
+  std::vector<std::string> channels;
+  std::string locale;  // the campaign locale it is to be rendered in (rules/locale_match.h)
   Micros due = 0;                 // nominal time
   Micros fired_at = 0;            // when the timer fired (clock time)
   uint64_t queue_seq = 0;         // assigned by Commit: dispatch order, dense from 1

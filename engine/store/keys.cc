@@ -1,11 +1,17 @@
 #include "engine/store/keys.h"
 
+#include <functional>
+
 namespace herald {
 
 void AppendSeq(std::string* dst, uint64_t seq) {
   for (int shift = 56; shift >= 0; shift -= 8) {
     dst->push_back(static_cast<char>((seq >> shift) & 0xff));
   }
+}
+
+void PutSeqAt(std::string* dst, size_t offset, uint64_t seq) {
+  for (int i = 7; i >= 0; --i, seq >>= 8) (*dst)[offset + i] = static_cast<char>(seq & 0xff);
 }
 
 std::string EncodeSeq(uint64_t seq) {
@@ -57,6 +63,15 @@ std::string IdempotencyKey(std::string_view key_id, std::string_view event_id) {
   AppendLengthPrefixed(&out, key_id);
   out.append(event_id);
   return out;
+}
+
+uint64_t KeyHash(StoreColumn column, std::string_view key) {
+  // splitmix64's finalizer spreads the column into every bit of the string hash.
+  uint64_t h =
+      std::hash<std::string_view>{}(key) + 0x9e3779b97f4a7c15ull * (1 + static_cast<int>(column));
+  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+  h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+  return h ^ (h >> 31);
 }
 
 std::string CursorKey(std::string_view consumer) {

@@ -7,6 +7,7 @@
 // order and iterators walk the log in sequence order.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -14,9 +15,14 @@
 
 namespace herald {
 
+// The store's column families (see README.md), in the order RocksStore opens them.
+enum class StoreColumn { kEvents, kCases, kCaseEvents, kRecipients, kIdempotency, kMeta };
+
 // 8-byte big-endian `seq`: the key of the `events` column family, and cursor values.
 std::string EncodeSeq(uint64_t seq);
 void AppendSeq(std::string* dst, uint64_t seq);
+// Overwrites the 8 bytes at dst[offset..offset+8) with BE(seq); they must exist.
+void PutSeqAt(std::string* dst, size_t offset, uint64_t seq);
 // nullopt unless `in` is exactly 8 bytes.
 std::optional<uint64_t> DecodeSeq(std::string_view in);
 
@@ -32,6 +38,11 @@ std::optional<uint64_t> CaseEventSeq(std::string_view key, std::string_view pref
 
 // `idempotency`: LP(key_id) + event_id (the event id runs to the end of the key).
 std::string IdempotencyKey(std::string_view key_id, std::string_view event_id);
+
+// A 64-bit identity of (column, key) for RecentWrites and the group overlay. Different
+// keys may share a hash; users treat a shared hash as "maybe the same key", never as
+// "certainly different", so a collision can only cost a re-read.
+uint64_t KeyHash(StoreColumn column, std::string_view key);
 
 // `meta`: "cursor/" + consumer name (runs to the end of the key).
 std::string CursorKey(std::string_view consumer);

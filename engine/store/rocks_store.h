@@ -4,7 +4,10 @@
 // events, cases, case_events, recipients, idempotency, meta. Appends go through a
 // LevelDB-style writer queue: concurrent Append callers enqueue, the caller at the front
 // becomes the leader, builds every queued request into one WriteBatch and writes it with
-// a single (synced) WAL write, then wakes the others with their outcomes.
+// a single (synced) WAL write, then wakes the others with their outcomes. Each caller
+// prepares its request on its own thread before enqueueing (encoding, prefetching and
+// folding against the committed state; group_builder.h), so the leader's serial work is
+// mostly validating those reads and copying bytes into the batch.
 //
 // Thread safety: every method may be called from any thread concurrently, except that
 // the destructor must not race with other calls (call Close() first, then let in-flight
@@ -16,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -26,6 +30,7 @@
 #include "engine/core/result.h"
 #include "engine/core/status.h"
 #include "engine/store/event_log.h"
+#include "engine/store/recent_writes.h"
 
 namespace rocksdb {
 class DB;
@@ -34,7 +39,7 @@ class ColumnFamilyHandle;
 
 namespace herald {
 
-struct PendingWrite;  // group_builder.h
+struct PreparedRequest;  // group_builder.h
 
 struct StoreOptions {
   std::string path;  // data directory; created (with parents) when missing
@@ -82,6 +87,23 @@ class RocksStore final : public EventLog, public CaseStore, public CursorStore {
   // Health and size; cheap enough for every /readyz and /metrics scrape.
   StoreStats Stats() const;
 
+  // How appends went through the group commit, for tests and diagnostics.
+  struct AppendCounters {
+    uint64_t groups = 0;    // group commits led (including ones with nothing to write)
+    uint64_t requests = 0;  // requests taken by a leader
+    uint64_t rebuilt = 0;   // requests the leader rebuilt because what they read changed
+    uint64_t events = 0;    // events in those requests
+    // Clock::MonotonicMicros the leaders spent building and writing their groups: the
+    // serial section of ingest, which bounds its throughput.
+    uint64_t leader_micros = 0;
+  };
+  AppendCounters Counters() const;
+
+  // Test hook: runs on the calling thread of every Append after the request was prepared
+  // against the committed state and before it joins the writer queue, so a test can
+  // commit a conflicting change in between. Set it before appending concurrently.
+  void SetAfterPrepareHookForTesting(std::function<void()> hook);
+
   // Compacts every column family fully (blocks until done). For retention work and
   // tests; not needed in normal operation.
   Status CompactAll();
@@ -99,9 +121,15 @@ class RocksStore final : public EventLog, public CaseStore, public CursorStore {
 
   RocksStore(const StoreOptions& options, const Clock& clock);
   Status OpenDb();
+  class BatchSink;
+  // Caller's thread: encodes the request, reads the committed records it needs and builds
+  // it against them (group_builder.h).
+  Status Prepare(std::string_view key_id, const std::vector<Event>& events,
+                 PreparedRequest* request);
+  Status Prefetch(PreparedRequest* request);
   // Leader only, without mu_: builds and writes one group; on success sets `accepted`.
   Status CommitGroup(const std::vector<Writer*>& group, uint64_t* accepted);
-  Status WriteGroup(const std::vector<PendingWrite>& writes);
+  Status WriteGroup(BatchSink& batch);
   Status RecoverIfNeeded();
 
   const StoreOptions options_;
@@ -117,6 +145,16 @@ class RocksStore final : public EventLog, public CaseStore, public CursorStore {
 
   // Written only by the leader (after a successful write); read by anyone.
   std::atomic<uint64_t> last_seq_{0};
+  // The generation of the last group whose write finished (successfully or not): every
+  // group gets the next generation, and a caller that reads committed state after loading
+  // published_gen_ = g sees at least everything groups up to g wrote.
+  std::atomic<uint64_t> published_gen_{0};
+  // Leader only (leadership passes under mu_): the last generation handed out, and the
+  // keys recent groups wrote, to validate what callers prefetched.
+  uint64_t last_gen_ = 0;
+  RecentWrites recent_writes_;
+  std::atomic<uint64_t> groups_{0}, requests_{0}, rebuilt_{0}, events_{0}, leader_micros_{0};
+  std::function<void()> after_prepare_hook_;
   // Set when a write failed; the next leader tries DB::Resume() first.
   std::atomic<bool> write_failed_{false};
   // RocksDB's cumulative background-error count at the last successful write: a higher

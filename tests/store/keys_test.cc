@@ -37,5 +37,14 @@ TEST_CASE("idempotency keys separate the API key from the event id") {
   CHECK(CursorKey("rules") == "cursor/rules");
 }
 
+TEST_CASE("PutSeqAt overwrites in place and KeyHash separates columns") {
+  std::string key = CaseEventKey("c", 0);
+  PutSeqAt(&key, key.size() - 8, 258);
+  CHECK(key == CaseEventKey("c", 258));
+  CHECK(KeyHash(StoreColumn::kCases, "x") == KeyHash(StoreColumn::kCases, "x"));
+  CHECK(KeyHash(StoreColumn::kCases, "x") != KeyHash(StoreColumn::kRecipients, "x"));
+  CHECK(KeyHash(StoreColumn::kCases, "x") != KeyHash(StoreColumn::kCases, "y"));
+}
+
 }  // namespace
 }  // namespace herald
