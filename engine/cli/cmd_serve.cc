@@ -11,7 +11,11 @@
 #include "engine/cli/config_loader.h"
 #include "engine/core/log.h"
 #include "engine/core/sha256.h"
+#include "engine/rules/rule_engine.h"
+#include "engine/rules/rule_worker.h"
+#include "engine/rules/timer_firer.h"
 #include "engine/store/rocks_store.h"
+#include "engine/store/schedule_store_rocks.h"
 
 namespace herald::cli {
 namespace {
@@ -19,7 +23,9 @@ namespace {
 constexpr const char* kHelp =
     R"(Usage: herald serve [--config FILE] [--listen HOST:PORT] [--data-dir DIR]
 
-Runs the engine: the HTTP API on --listen, the event log under --data-dir.
+Runs the engine: the HTTP API on --listen, the event log and the schedule under
+--data-dir, and the campaigns: new events are planned within a fraction of a second and
+due messages go to the outbox on time. Refuses to start when a campaign has an error.
 Without --config, runs on the embedded default configuration (samples/herald.yaml).
 Flags override the file, so a second instance can run beside the first.
 Stops cleanly on SIGINT or SIGTERM.
@@ -45,7 +51,8 @@ bool ParseListen(const std::string& value, std::string* host, uint16_t* port) {
   return true;
 }
 
-void PrintBanner(const Config& config, int port, const std::string& self) {
+void PrintBanner(const Config& config, const CampaignSet& campaigns, int port,
+                 const std::string& self) {
   const std::string url = "http://" + config.listen_host + ":" + std::to_string(port);
   bool dev_key = false;
   for (const ApiKeyConfig& k : config.api_keys)
@@ -54,6 +61,8 @@ void PrintBanner(const Config& config, int port, const std::string& self) {
   std::printf("  API        %s   (OpenAPI: %s/openapi.yaml, metrics: %s/metrics)\n", url.c_str(),
               url.c_str(), url.c_str());
   std::printf("  event log  %s\n", std::filesystem::absolute(config.data_dir).c_str());
+  std::printf("  campaigns  %zu campaign(s), %zu rule(s)\n", campaigns.size(),
+              campaigns.rule_count());
   for (const auto& [name, c] : config.connectors) {
     if (c.options.contains("path") && c.options["path"].is_string()) {
       std::printf("  connector  %s (%s) -> %s\n", name.c_str(), c.type.c_str(),
@@ -106,6 +115,13 @@ int RunServe(int argc, char** argv, int first) {
   }
   if (auto dir = args.Get("data-dir")) config.data_dir = *dir;
   InitLogging(config.log_level);
+  // Campaigns are checked before anything opens: a campaign with an error never runs.
+  const std::optional<LoadedCampaigns> campaigns = LoadCampaignsOrReport(config);
+  if (!campaigns) {
+    spdlog::error("not starting: the campaigns have errors (listed above)");
+    return 1;
+  }
+  if (!campaigns->note.empty()) spdlog::info("{}", campaigns->note);
 
   // Signals are taken synchronously by this thread; block them before any thread starts
   // so that none of the workers receives them.
@@ -125,6 +141,25 @@ int RunServe(int argc, char** argv, int first) {
   }
   RocksStore* db = store->get();
 
+  // The schedule (plans, timers, outbox) has its own database beside the event log.
+  ScheduleStoreOptions schedule_options;
+  schedule_options.path = (std::filesystem::path(config.data_dir) / "schedule").string();
+  Result<std::unique_ptr<RocksScheduleStore>> schedule =
+      RocksScheduleStore::Open(schedule_options, clock);
+  if (!schedule.ok()) {
+    spdlog::error("cannot open the schedule at {}: {}", schedule_options.path,
+                  schedule.status().ToString());
+    return 1;
+  }
+  ZoneCache zones;
+  RuleEngine rule_engine(campaigns->campaigns, *db, **schedule, clock, zones);
+  TimerFirer timer_firer(campaigns->campaigns, **schedule, clock, zones);
+  // Ingest never calls the rule engine; the worker follows the log on its own (it polls
+  // the log's last sequence every RuleWorker::kPollMicros) and fires timers when due,
+  // including those that fell due while the engine was down.
+  RuleWorker worker(rule_engine, timer_firer, *db, **schedule, clock);
+  worker.Start();
+
   ServerDeps deps;
   deps.config = &config;
   deps.log = db;
@@ -135,15 +170,19 @@ int RunServe(int argc, char** argv, int first) {
   Result<int> port = server.Start(config.listen_host, config.listen_port);
   if (!port.ok()) {
     spdlog::error("{}", port.status().ToString());
+    worker.Stop();
     return 1;
   }
-  spdlog::info("listening on {}:{}; log at seq {}", config.listen_host, *port, db->LastSequence());
-  PrintBanner(config, *port, argv[0]);
+  spdlog::info("listening on {}:{}; log at seq {}; {} campaign(s)", config.listen_host, *port,
+               db->LastSequence(), campaigns->campaigns.size());
+  PrintBanner(config, campaigns->campaigns, *port, argv[0]);
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   spdlog::info("signal {} received; stopping", signal_number);
   server.Stop();
+  worker.Stop();  // finishes the batch in progress: nothing half-done is left behind
+  schedule->reset();
   store->reset();
   spdlog::info("stopped");
   return 0;

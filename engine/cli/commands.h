@@ -7,5 +7,6 @@ namespace herald::cli {
 int RunServe(int argc, char** argv, int first);
 int RunValidate(int argc, char** argv, int first);
 int RunIngest(int argc, char** argv, int first);
+int RunSimulate(int argc, char** argv, int first);
 
 }  // namespace herald::cli

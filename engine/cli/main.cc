@@ -15,6 +15,7 @@ Commands:
   serve      Run the engine: HTTP API, event log, campaigns
   validate   Check a configuration file and everything it points to
   ingest     Post an NDJSON file of case events to a running engine
+  simulate   Show what the campaigns would send for a file of events
 
 Options:
   --version  Print the version
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
   if (command == "serve") return herald::cli::RunServe(argc, argv, 2);
   if (command == "validate") return herald::cli::RunValidate(argc, argv, 2);
   if (command == "ingest") return herald::cli::RunIngest(argc, argv, 2);
+  if (command == "simulate") return herald::cli::RunSimulate(argc, argv, 2);
   std::fprintf(stderr, "herald: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return 2;
 }

@@ -89,7 +89,7 @@ struct OutboxIntent {
   // The channels chosen when it fired (ChannelName: "email", "sms"), in sending order;
   // empty when the recipient has no usable channel (dispatch records it as suppressed).
   std::vector<std::string> channels;
-  std::string locale;  // the campaign locale it is to be rendered in (rules/locale_match.h)
+  std::string locale;  // the campaign locale to render it in (ResolveLocale, rules/channels.h)
   Micros due = 0;                 // nominal time
   Micros fired_at = 0;            // when the timer fired (clock time)
   uint64_t queue_seq = 0;         // assigned by Commit: dispatch order, dense from 1

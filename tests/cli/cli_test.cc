@@ -5,6 +5,10 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "tests/cli/subprocess.h"
 #include "tests/test_util.h"
@@ -183,4 +187,201 @@ TEST_CASE("serve + ingest: the samples are accepted once, logs carry no personal
     CHECK(logs.find(secret) == std::string::npos);
   }
   CHECK(logs.find("stopped") != std::string::npos);
+}
+
+namespace {
+
+// The NDJSON lines of `out`, parsed; a line that is not JSON fails the test.
+std::vector<nlohmann::json> JsonLines(const std::string& out) {
+  std::vector<nlohmann::json> lines;
+  size_t start = 0;
+  while (start < out.size()) {
+    const size_t nl = out.find('\n', start);
+    const std::string line = out.substr(start, nl == std::string::npos ? nl : nl - start);
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    CHECK_MESSAGE(!j.is_discarded(), line);
+    lines.push_back(std::move(j));
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+  }
+  return lines;
+}
+
+// The lines with these field values.
+std::vector<nlohmann::json> Matching(const std::vector<nlohmann::json>& lines,
+                                     const nlohmann::json& fields) {
+  std::vector<nlohmann::json> out;
+  for (const nlohmann::json& l : lines) {
+    bool all = true;
+    for (const auto& [k, v] : fields.items()) all = all && l.contains(k) && l[k] == v;
+    if (all) out.push_back(l);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("simulate: the sample campaign over the sample events") {
+  TempDir dir;
+  const std::vector<std::string> cmd = {kHerald,    "simulate",
+                                        "--config", kSamples + "/herald.yaml",
+                                        "--events", kSamples + "/events.ndjson"};
+  auto r = Run(cmd, dir.str());
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.err.empty());
+  const std::vector<nlohmann::json> lines = JsonLines(r.out);
+  REQUIRE(!lines.empty());
+  for (size_t i = 1; i < lines.size(); ++i) CHECK(lines[i - 1]["at"] <= lines[i]["at"]);
+
+  // Every message line has exactly the contract's fields.
+  for (const nlohmann::json& l : Matching(lines, {{"status", "sent"}})) {
+    std::vector<std::string> keys;
+    for (const auto& [k, v] : l.items()) keys.push_back(k);
+    CHECK(keys == std::vector<std::string>{"at", "body", "campaign", "case_id", "channel", "locale",
+                                           "recipient_id", "rule", "segments", "status", "subject",
+                                           "to"});
+  }
+
+  // SNAP-2026-0418: the documents arrived, so its reminder is cancelled, never sent.
+  const auto cancelled =
+      Matching(lines, {{"case_id", "SNAP-2026-0418"}, {"rule", "documents-reminder"}});
+  REQUIRE(cancelled.size() == 1);
+  CHECK(cancelled[0]["status"] == "cancelled");
+  CHECK(cancelled[0]["at"] == "2026-03-05T11:20:00Z");
+  CHECK(cancelled[0]["reason"] ==
+        "while became false after event evt-0007 (case.documents_received)");
+  // Its approval comes at 01:30 in Los Angeles: deferred to 08:00 PDT.
+  const auto approval = Matching(lines, {{"case_id", "SNAP-2026-0418"}, {"rule", "status-update"}});
+  REQUIRE(approval.size() == 2);
+  CHECK(approval[0]["status"] == "deferred");
+  CHECK(approval[0]["until"] == "2026-03-10T15:00:00Z");
+  CHECK(approval[1]["status"] == "sent");
+  CHECK(approval[1]["at"] == "2026-03-10T15:00:00Z");
+
+  // SNAP-2026-0417: the interview moved from the 12th to the 15th, so the reminder goes
+  // on the 13th (11:00 in Chicago, outside quiet hours), once, on sms and email, in
+  // Spanish (es-MX).
+  const auto interview =
+      Matching(lines, {{"case_id", "SNAP-2026-0417"}, {"rule", "interview-reminder"}});
+  REQUIRE(interview.size() == 2);
+  CHECK(interview[0] == nlohmann::json{{"at", "2026-03-13T16:00:00Z"},
+                                       {"campaign", "snap-recertification"},
+                                       {"rule", "interview-reminder"},
+                                       {"case_id", "SNAP-2026-0417"},
+                                       {"recipient_id", "person-0417"},
+                                       {"channel", "sms"},
+                                       {"locale", "es"},
+                                       {"to", "+13125550143"},
+                                       {"subject", nullptr},
+                                       {"body", nullptr},
+                                       {"segments", nullptr},
+                                       {"status", "sent"}});
+  CHECK(interview[1]["channel"] == "email");
+  CHECK(interview[1]["to"] == "maria.garcia@example.org");
+  // Its documents reminder: three sends four days apart, on sms (their first channel).
+  const auto docs =
+      Matching(lines, {{"case_id", "SNAP-2026-0417"}, {"rule", "documents-reminder"}});
+  REQUIRE(docs.size() == 3);
+  CHECK(docs[0]["at"] == "2026-03-05T15:04:00Z");
+  CHECK(docs[1]["at"] == "2026-03-09T15:04:00Z");
+  CHECK(docs[2]["at"] == "2026-03-13T15:04:00Z");
+
+  // SNAP-2026-0420 (Detroit): due 04:12 EST, deferred to 08:00 EST; the next one, after
+  // the change to daylight saving time, to 08:00 EDT.
+  const auto detroit = Matching(
+      lines,
+      {{"case_id", "SNAP-2026-0420"}, {"rule", "documents-reminder"}, {"status", "deferred"}});
+  REQUIRE(detroit.size() == 3);
+  CHECK(detroit[0]["until"] == "2026-03-06T13:00:00Z");
+  CHECK(detroit[1]["until"] == "2026-03-10T12:00:00Z");
+  CHECK(detroit[0]["reason"] == "quiet hours 21:00-08:00 in America/Detroit");
+
+  // The re-plan shows with --all.
+  std::vector<std::string> all = cmd;
+  all.push_back("--all");
+  auto verbose = Run(all, dir.str());
+  REQUIRE(verbose.exit_code == 0);
+  const auto replanned =
+      Matching(JsonLines(verbose.out), {{"case_id", "SNAP-2026-0417"}, {"status", "replanned"}});
+  REQUIRE(replanned.size() == 1);
+  CHECK(replanned[0]["due"] == "2026-03-13T16:00:00Z");
+  CHECK(replanned[0]["reason"] ==
+        "event evt-0008 (case.interview_rescheduled); was due 2026-03-10T15:30:00Z");
+
+  // Deterministic: same input, same bytes.
+  auto again = Run(cmd, dir.str());
+  CHECK(again.exit_code == 0);
+  CHECK(again.out == r.out);
+
+  // --until stops the clock.
+  std::vector<std::string> until = cmd;
+  until.insert(until.end(), {"--until", "2026-03-06T00:00:00Z"});
+  auto early = Run(until, dir.str());
+  REQUIRE(early.exit_code == 0);
+  const auto early_lines = JsonLines(early.out);
+  CHECK(!early_lines.empty());
+  for (const nlohmann::json& l : early_lines) CHECK(l["at"] <= "2026-03-06T00:00:00Z");
+}
+
+TEST_CASE("simulate: usage and event errors") {
+  TempDir dir;
+  const std::string config = kSamples + "/herald.yaml";
+  CHECK(Run({kHerald, "simulate", "--config", config}, dir.str()).exit_code == 2);
+  CHECK(
+      Run({kHerald, "simulate", "--config", config, "--events", "x", "--from-log", "y"}, dir.str())
+          .exit_code == 2);
+  CHECK(Run({kHerald, "simulate", "--config", config, "--events", kSamples + "/events.ndjson",
+             "--until", "tomorrow"},
+            dir.str())
+            .exit_code == 2);
+  const std::string bad = dir.str() + "/bad.ndjson";
+  WriteFile(
+      bad,
+      "{\"id\":\"b1\",\"case_id\":\"c\",\"type\":\"t\",\"occurred_at\":\"2026-01-01T00:00:00Z\"}\n"
+      "\n"
+      "{\"id\":\"b2\",\"case_id\":\"c\",\"type\":\"t\",\"occurred_at\":\"yesterday\"}\n");
+  auto r = Run({kHerald, "simulate", "--config", config, "--events", bad}, dir.str());
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.empty());
+  CHECK(r.err.find(bad + ":3: occurred_at") != std::string::npos);
+  auto missing = Run({kHerald, "simulate", "--config", config, "--from-log", dir.str()}, dir.str());
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.err.find("not a herald data directory") != std::string::npos);
+}
+
+TEST_CASE("serve plans and fires; simulate --from-log replays its stopped data directory") {
+  TempDir dir;
+  const std::string data = dir.str() + "/data";
+  const std::string err = dir.str() + "/serve.err";
+  Child server({kHerald, "serve", "--config", kSamples + "/herald.yaml", "--listen", "127.0.0.1:0",
+                "--data-dir", data},
+               "", err);
+  const int port = WaitForPort(server);
+  REQUIRE(port > 0);
+  const std::string banner = server.ReadStdoutUntil(
+      [](const std::string& text) { return text.find("Post an event") != std::string::npos; });
+  CHECK(banner.find("campaigns  1 campaign(s), 3 rule(s)") != std::string::npos);
+  auto ingest = Run({kHerald, "ingest", "--url", "http://127.0.0.1:" + std::to_string(port),
+                     "--key", "herald-dev-key", kSamples + "/events.ndjson"},
+                    dir.str());
+  CHECK(ingest.exit_code == 0);
+  // While the engine runs, its log is locked.
+  auto locked = Run(
+      {kHerald, "simulate", "--config", kSamples + "/herald.yaml", "--from-log", data}, dir.str());
+  CHECK(locked.exit_code == 1);
+  CHECK(locked.err.find("stop it, or copy the data directory") != std::string::npos);
+  kill(server.pid(), SIGTERM);
+  server.ReadStdoutUntil([](const std::string&) { return false; });
+  CHECK(server.Wait() == 0);
+  CHECK(std::filesystem::is_directory(data + "/schedule"));
+
+  const std::vector<std::string> cmd = {
+      kHerald, "simulate", "--config", kSamples + "/herald.yaml", "--from-log", data};
+  auto replay = Run(cmd, dir.str());
+  REQUIRE(replay.exit_code == 0);
+  const auto lines = JsonLines(replay.out);
+  CHECK(!Matching(lines,
+                  {{"case_id", "SNAP-2026-0421"}, {"rule", "status-update"}, {"status", "sent"}})
+             .empty());
+  CHECK(Run(cmd, dir.str()).out == replay.out);
 }
