@@ -128,17 +128,6 @@ nlohmann::json EventsPage(const std::vector<StoredEvent>& page, uint64_t after, 
   return events;
 }
 
-void SendStoreFailure(httplib::Response& res, const Status& status) {
-  if (status.IsUnavailable()) {
-    res.set_header("Retry-After", "5");
-    SendError(res, 503, "unavailable",
-              "storage cannot accept writes right now; nothing was written, retry later");
-    return;
-  }
-  spdlog::error("store failure: {}", status.ToString());
-  SendError(res, 500, "internal", "storage error; nothing was acknowledged, retry later");
-}
-
 }  // namespace
 
 void HttpServer::Impl::PostEvents(const httplib::Request& req, httplib::Response& res) {

@@ -20,6 +20,17 @@ void SendError(httplib::Response& res, int status, std::string_view code, std::s
   SendJson(res, status, {{"error", std::move(error)}});
 }
 
+void SendStoreFailure(httplib::Response& res, const Status& status) {
+  if (status.IsUnavailable()) {
+    res.set_header("Retry-After", "5");
+    SendError(res, 503, "unavailable",
+              "storage cannot accept writes right now; nothing was written, retry later");
+    return;
+  }
+  spdlog::error("store failure: {}", status.ToString());
+  SendError(res, 500, "internal", "storage error; nothing was acknowledged, retry later");
+}
+
 HttpServer::Impl::Impl(ServerDeps d) : deps(std::move(d)), auth(deps.config->api_keys) {}
 
 void HttpServer::Impl::AddRoute(const std::string& method, const std::string& pattern,
@@ -51,6 +62,11 @@ void HttpServer::Impl::RegisterRoutes() {
   AddRoute("POST", "/v1/events", "/v1/events", bind(&Impl::PostEvents));
   AddRoute("GET", "/v1/events", "/v1/events", bind(&Impl::GetEvents));
   AddRoute("GET", R"(/v1/cases/([^/]+))", "/v1/cases/{case_id}", bind(&Impl::GetCase));
+  AddRoute("GET", R"(/v1/cases/([^/]+)/schedule)", "/v1/cases/{case_id}/schedule",
+           bind(&Impl::GetSchedule));
+  AddRoute("DELETE", R"(/v1/cases/([^/]+)/schedule/([^/]+)/([^/]+))",
+           "/v1/cases/{case_id}/schedule/{campaign}/{rule}", bind(&Impl::DeleteSchedulePlan));
+  AddRoute("POST", "/v1/admin/reload", "/v1/admin/reload", bind(&Impl::PostReload));
   AddRoute("GET", "/healthz", "/healthz", bind(&Impl::Healthz));
   AddRoute("GET", "/readyz", "/readyz", bind(&Impl::Readyz));
   AddRoute("GET", "/metrics", "/metrics", bind(&Impl::Metrics));

@@ -17,9 +17,20 @@
 #include "engine/config/config.h"
 #include "engine/core/clock.h"
 #include "engine/core/result.h"
+#include "engine/schedule/schedule_store.h"
 #include "engine/store/event_log.h"
 
 namespace herald {
+
+// What POST /v1/admin/reload reports. `errors` non-empty: the new campaigns were
+// invalid and the old ones keep running (nothing else happened).
+struct ReloadOutcome {
+  std::vector<ConfigError> errors;
+  size_t campaigns = 0;  // in the set now running
+  size_t rules = 0;
+  size_t cancelled = 0;  // pending plans cancelled by the reload
+  size_t replanned = 0;  // pending plans moved by the reload
+};
 
 struct ServerDeps {
   const Config* config = nullptr;
@@ -27,6 +38,18 @@ struct ServerDeps {
   CaseStore* cases = nullptr;
   std::function<StoreStats()> store_stats;  // for /readyz and /metrics
   const Clock* clock = nullptr;
+
+  // The schedule (optional). Without `schedule`, GET/DELETE .../schedule answer 503; the
+  // same for a DELETE without `cancel_plan` and a reload without `reload`. The hooks run
+  // on server threads; they must serialise with the rule worker (ScheduleControl in
+  // engine/rules/schedule_control.h does; the API layer does not link the rules layer).
+  ScheduleStore* schedule = nullptr;
+  // Cancels a pending plan: the plan as committed; NotFound (no plan), Conflict (not
+  // pending).
+  std::function<Result<Plan>(const PlanKey& key, const std::string& reason)> cancel_plan;
+  // Reloads and validates the campaigns, swapping them in when valid. A Status error is a
+  // storage failure after the new set was validated.
+  std::function<Result<ReloadOutcome>()> reload;
 };
 
 // One registered route, in OpenAPI form: {"POST", "/v1/events"}, {"GET", "/v1/cases/{case_id}"}.

@@ -38,6 +38,10 @@ struct HttpServer::Impl {
   void Readyz(const httplib::Request& req, httplib::Response& res);
   void Metrics(const httplib::Request& req, httplib::Response& res);
   void OpenApi(const httplib::Request& req, httplib::Response& res);
+  // Schedule and admin handlers (schedule_handlers.cc).
+  void GetSchedule(const httplib::Request& req, httplib::Response& res);
+  void DeleteSchedulePlan(const httplib::Request& req, httplib::Response& res);
+  void PostReload(const httplib::Request& req, httplib::Response& res);
 
   ServerDeps deps;
   Authenticator auth;
@@ -53,5 +57,7 @@ struct HttpServer::Impl {
 void SendError(httplib::Response& res, int status, std::string_view code, std::string_view message,
                nlohmann::json extra = nlohmann::json::object());
 void SendJson(httplib::Response& res, int status, const nlohmann::json& body);
+// 503 for Unavailable (with Retry-After), 500 otherwise (logged).
+void SendStoreFailure(httplib::Response& res, const Status& status);
 
 }  // namespace herald

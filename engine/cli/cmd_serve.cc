@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
 
 #include <spdlog/spdlog.h>
 
@@ -11,8 +12,10 @@
 #include "engine/cli/config_loader.h"
 #include "engine/core/log.h"
 #include "engine/core/sha256.h"
+#include "engine/rules/campaign_loader.h"
 #include "engine/rules/rule_engine.h"
 #include "engine/rules/rule_worker.h"
+#include "engine/rules/schedule_control.h"
 #include "engine/rules/timer_firer.h"
 #include "engine/store/rocks_store.h"
 #include "engine/store/schedule_store_rocks.h"
@@ -28,6 +31,8 @@ Runs the engine: the HTTP API on --listen, the event log and the schedule under
 due messages go to the outbox on time. Refuses to start when a campaign has an error.
 Without --config, runs on the embedded default configuration (samples/herald.yaml).
 Flags override the file, so a second instance can run beside the first.
+Reloads the campaigns and templates on SIGHUP (as POST /v1/admin/reload does): an
+invalid set is reported and the running one kept.
 Stops cleanly on SIGINT or SIGTERM.
 )";
 
@@ -91,6 +96,34 @@ void PrintBanner(const Config& config, const CampaignSet& campaigns, int port,
   std::fflush(stdout);
 }
 
+// Loads the campaigns again and, when they are valid, swaps them in through `control`.
+// Serialised by `mu` so that a SIGHUP and an HTTP reload never apply out of order.
+Result<ReloadOutcome> ReloadCampaigns(const Config& config, ScheduleControl& control,
+                                      std::mutex& mu) {
+  std::lock_guard<std::mutex> lock(mu);
+  ReloadOutcome out;
+  CampaignLoad load = LoadCampaigns(config.campaigns_dir, config.templates_dir);
+  if (!load.ok()) {
+    for (const ConfigError& e : load.errors) spdlog::error("reload: {}", e.ToString());
+    spdlog::error("reload refused: {} error(s); the running campaigns are kept",
+                  load.errors.size());
+    out.errors = std::move(load.errors);
+    return out;
+  }
+  Result<ReloadSweep> sweep = control.Reload(load.campaigns);
+  if (!sweep.ok()) {
+    spdlog::error("reload: {}", sweep.status().ToString());
+    return sweep.status();
+  }
+  out.campaigns = load.campaigns.size();
+  out.rules = load.campaigns.rule_count();
+  out.cancelled = sweep->cancelled;
+  out.replanned = sweep->replanned;
+  spdlog::info("reloaded: {} campaign(s), {} rule(s); {} pending plan(s) cancelled, {} re-planned",
+               out.campaigns, out.rules, out.cancelled, out.replanned);
+  return out;
+}
+
 }  // namespace
 
 int RunServe(int argc, char** argv, int first) {
@@ -129,6 +162,7 @@ int RunServe(int argc, char** argv, int first) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   SystemClock clock;
@@ -152,8 +186,13 @@ int RunServe(int argc, char** argv, int first) {
     return 1;
   }
   ZoneCache zones;
-  RuleEngine rule_engine(campaigns->campaigns, *db, **schedule, clock, zones);
-  TimerFirer timer_firer(campaigns->campaigns, **schedule, clock, zones);
+  // The one serialisation point of every writer of plans: the worker's engine and firer,
+  // and the API's cancels and reloads (engine/rules/schedule_control.h says why).
+  std::mutex schedule_mu;
+  RuleEngine rule_engine(campaigns->campaigns, *db, **schedule, clock, zones, &schedule_mu);
+  TimerFirer timer_firer(campaigns->campaigns, **schedule, clock, zones, &schedule_mu);
+  ScheduleControl control(rule_engine, timer_firer, **schedule, clock, schedule_mu);
+  std::mutex reload_mu;
   // Ingest never calls the rule engine; the worker follows the log on its own (it polls
   // the log's last sequence every RuleWorker::kPollMicros) and fires timers when due,
   // including those that fell due while the engine was down.
@@ -166,6 +205,13 @@ int RunServe(int argc, char** argv, int first) {
   deps.cases = db;
   deps.store_stats = [db] { return db->Stats(); };
   deps.clock = &clock;
+  deps.schedule = schedule->get();
+  deps.cancel_plan = [&control](const PlanKey& key, const std::string& reason) {
+    return control.Cancel(key, reason);
+  };
+  deps.reload = [&config, &control, &reload_mu] {
+    return ReloadCampaigns(config, control, reload_mu);
+  };
   HttpServer server(deps);
   Result<int> port = server.Start(config.listen_host, config.listen_port);
   if (!port.ok()) {
@@ -178,7 +224,13 @@ int RunServe(int argc, char** argv, int first) {
   PrintBanner(config, campaigns->campaigns, *port, argv[0]);
 
   int signal_number = 0;
-  sigwait(&signals, &signal_number);
+  for (;;) {
+    sigwait(&signals, &signal_number);
+    if (signal_number != SIGHUP) break;
+    spdlog::info("SIGHUP received; reloading the campaigns");
+    (void)ReloadCampaigns(config, control, reload_mu);  // it logs the outcome
+    worker.Notify();
+  }
   spdlog::info("signal {} received; stopping", signal_number);
   server.Stop();
   worker.Stop();  // finishes the batch in progress: nothing half-done is left behind

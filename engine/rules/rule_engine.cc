@@ -88,13 +88,21 @@ void CancelPlan(ScheduleTxn& txn, Plan plan, const std::string& reason, Micros n
 }
 
 RuleEngine::RuleEngine(const CampaignSet& campaigns, EventLog& log, ScheduleStore& store,
-                       const Clock& clock, ZoneCache& zones)
-    : campaigns_(campaigns), log_(log), store_(store), clock_(clock), zones_(zones) {}
+                       const Clock& clock, ZoneCache& zones, std::mutex* write_mu)
+    : campaigns_(campaigns),
+      log_(log),
+      store_(store),
+      clock_(clock),
+      zones_(zones),
+      write_mu_(write_mu) {}
 
 Result<size_t> RuleEngine::ProcessAvailable(size_t max_events) {
   try {
     size_t processed = 0;
     while (processed < max_events) {
+      // Per chunk, not per call: an API cancel waits for one batch at most.
+      std::unique_lock<std::mutex> lock;
+      if (write_mu_ != nullptr) lock = std::unique_lock<std::mutex>(*write_mu_);
       Result<uint64_t> cursor = store_.Cursor();
       if (!cursor.ok()) return cursor.status();
       Result<std::vector<StoredEvent>> events =
@@ -199,16 +207,17 @@ Status RuleEngine::PlanRule(ScheduleTxn& txn, const Campaign& campaign, const Ru
   const std::optional<Plan>& existing = *loaded;
   const bool pending = existing && existing->status == PlanStatus::kPending;
 
+  const std::string cause = trigger == Trigger::kReload ? "reload" : EventText(event);
   auto skip = [&](const std::string& why) {
     if (pending) {
-      CancelPlan(txn, *existing, why + " after " + EventText(event), now);
+      CancelPlan(txn, *existing, why + " after " + cause, now);
       return;
     }
     PlanRecord rec;
     rec.plan = key;
     rec.what = "skipped";
     rec.at = now;
-    rec.reason = why + " after " + EventText(event);
+    rec.reason = why + " after " + cause;
     txn.AddRecord(std::move(rec));
   };
 
@@ -278,14 +287,17 @@ Status RuleEngine::PlanRule(ScheduleTxn& txn, const Campaign& campaign, const Ru
   rec.due = plan.due;
   rec.fire_at = plan.fire_at;
   rec.occurrence = plan.sent + 1;
-  if (trigger == Trigger::kFieldChange) {
+  if (trigger == Trigger::kReload) {
+    rec.reason = "rule changed by reload";
+  } else if (trigger == Trigger::kFieldChange) {
     std::string fields;
     for (const std::string& f : rule.at->FieldPaths()) fields += (fields.empty() ? "" : ", ") + f;
     rec.reason = "at: " + fields + " changed by " + EventText(event);
   } else {
     rec.reason = EventText(event);
   }
-  if (pending) rec.reason += "; was due " + FormatRfc3339(existing->due);
+  if (pending && trigger != Trigger::kReload)
+    rec.reason += "; was due " + FormatRfc3339(existing->due);
   txn.AddRecord(rec);
   if (!slot->deferred_by.empty()) {
     rec.what = "deferred";
@@ -294,6 +306,37 @@ Status RuleEngine::PlanRule(ScheduleTxn& txn, const Campaign& campaign, const Ru
   }
   txn.PutPlan(std::move(plan));
   return Status::Ok();
+}
+
+Status RuleEngine::ReplanForReload(ScheduleTxn& txn, const Plan& plan, Micros now) {
+  const Campaign* campaign = campaigns_.Find(plan.key.campaign);
+  const Rule* rule = campaign != nullptr ? FindRule(*campaign, plan.key.rule) : nullptr;
+  if (rule == nullptr) return Status::Ok();
+  Result<std::optional<CaseView>> loaded = txn.GetCase(plan.key.case_id);
+  if (!loaded.ok()) return loaded.status();
+  CaseView view;
+  if (*loaded) {
+    view = std::move(**loaded);
+  } else {
+    view.case_id = plan.key.case_id;
+  }
+  // The planning event gives `after:` its occurred_at and `event.*` its fields.
+  StoredEvent stored;
+  if (plan.planned_seq > 0) {
+    Result<std::vector<StoredEvent>> read = log_.ReadAfter(plan.planned_seq - 1, 1);
+    if (!read.ok()) return read.status();
+    if (!read->empty() && read->front().seq == plan.planned_seq) stored = read->front();
+  }
+  if (stored.seq == 0) {
+    // Not in the log (should not happen): keep `after:` anchored where it was.
+    stored.seq = plan.planned_seq;
+    stored.event.case_id = plan.key.case_id;
+    stored.event.occurred_at_us = plan.due - rule->after.value_or(0);
+  }
+  const nlohmann::json event_json = EventToJson(stored.event);
+  const nlohmann::json recipient_json = RecipientJson(view);
+  const rules::EvalContext ctx{&view.state, &event_json, &recipient_json, now};
+  return PlanRule(txn, *campaign, *rule, view, ctx, stored, Trigger::kReload, now);
 }
 
 }  // namespace herald

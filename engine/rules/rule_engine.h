@@ -38,11 +38,15 @@
 // resumes exactly after the last committed chunk: nothing processed twice, nothing lost.
 //
 // Thread safety: one RuleEngine per store, driven by one thread (the serve worker, or a
-// test); its collaborators must outlive it. Exceptions never escape (they become
-// Internal).
+// test); its collaborators must outlive it. When `write_mu` is given, each chunk's
+// read-modify-commit (and every read of the campaigns) runs under it, so that the other
+// writers of plans (TimerFirer, ScheduleControl: API cancels and reloads) never commit a
+// decision about the same plan from a stale read; see schedule_control.h. Exceptions
+// never escape (they become Internal).
 #pragma once
 
 #include <cstddef>
+#include <mutex>
 
 #include "engine/core/clock.h"
 #include "engine/core/result.h"
@@ -60,8 +64,9 @@ class RuleEngine {
   static constexpr size_t kChunkEvents = 256;
 
   // `campaigns` is copied (copies share the campaigns); the rest must outlive the engine.
+  // `write_mu` (optional) is the schedule's serialisation point, held per chunk.
   RuleEngine(const CampaignSet& campaigns, EventLog& log, ScheduleStore& store, const Clock& clock,
-             ZoneCache& zones);
+             ZoneCache& zones, std::mutex* write_mu = nullptr);
 
   // Processes up to `max_events` events after the cursor, in log order, committing after
   // each chunk. Returns how many were processed (0 when the engine is caught up). On an
@@ -69,19 +74,34 @@ class RuleEngine {
   // again to retry from there.
   Result<size_t> ProcessAvailable(size_t max_events);
 
+  // Replaces the campaigns; later chunks use the new set. The caller holds `write_mu`
+  // (or is the driving thread when there is none), so the swap falls between chunks.
+  void SetCampaigns(const CampaignSet& campaigns) { campaigns_ = campaigns; }
+  const CampaignSet& campaigns() const { return campaigns_; }
+
+  // For a reload: re-plans the pending `plan` with its rule as now defined in the
+  // campaigns, as if the event that last planned it (Plan::planned_seq, read back from
+  // the log for `after:`'s occurred_at) were processed again on the case as the engine
+  // sees it now: `while` not true cancels it, a new due time moves it ("replanned",
+  // reason "rule changed by reload"), the same due time leaves it alone. `when` is not
+  // re-checked: it decided whether to start, and the plan was started. Caller holds
+  // `write_mu`. Does nothing when the rule is gone.
+  Status ReplanForReload(ScheduleTxn& txn, const Plan& plan, Micros now);
+
  private:
-  enum class Trigger { kOn, kFieldChange };
+  enum class Trigger { kOn, kFieldChange, kReload };
 
   Status ProcessEvent(ScheduleTxn& txn, const StoredEvent& stored, Micros now);
   Status PlanRule(ScheduleTxn& txn, const Campaign& campaign, const Rule& rule,
                   const CaseView& view, const rules::EvalContext& ctx, const StoredEvent& stored,
                   Trigger trigger, Micros now);
 
-  const CampaignSet campaigns_;
+  CampaignSet campaigns_;  // guarded by *write_mu_ when there is one
   EventLog& log_;
   ScheduleStore& store_;
   const Clock& clock_;
   ZoneCache& zones_;
+  std::mutex* const write_mu_;
 };
 
 // Cancels a pending plan: status kCancelled with `reason`, its timer removed, a

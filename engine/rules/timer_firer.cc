@@ -13,13 +13,17 @@
 namespace herald {
 
 TimerFirer::TimerFirer(const CampaignSet& campaigns, ScheduleStore& store, const Clock& clock,
-                       ZoneCache& zones)
-    : campaigns_(campaigns), store_(store), clock_(clock), zones_(zones) {}
+                       ZoneCache& zones, std::mutex* write_mu)
+    : campaigns_(campaigns), store_(store), clock_(clock), zones_(zones), write_mu_(write_mu) {}
 
 Result<size_t> TimerFirer::FireDue(size_t max) {
   try {
     size_t handled = 0;
     while (handled < max) {
+      // Per chunk: the due timers are read under the lock, so a plan cancelled by the API
+      // just before is seen as cancelled and its stale timer dropped, never fired.
+      std::unique_lock<std::mutex> lock;
+      if (write_mu_ != nullptr) lock = std::unique_lock<std::mutex>(*write_mu_);
       const Micros now = clock_.NowMicros();
       Result<std::vector<TimerEntry>> due =
           store_.DueTimers(now, std::min(kChunkTimers, max - handled));

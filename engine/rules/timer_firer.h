@@ -26,10 +26,13 @@
 //
 // Thread safety: one TimerFirer per store, driven by one thread (the same as the
 // RuleEngine's: the two must not commit concurrently decisions about the same plan).
-// Exceptions never escape (they become Internal).
+// When `write_mu` is given, each chunk's read-modify-commit (and every read of the
+// campaigns) runs under it, shared with the RuleEngine and ScheduleControl (API cancels,
+// reloads); see schedule_control.h. Exceptions never escape (they become Internal).
 #pragma once
 
 #include <cstddef>
+#include <mutex>
 
 #include "engine/core/clock.h"
 #include "engine/core/result.h"
@@ -45,20 +48,26 @@ class TimerFirer {
   static constexpr size_t kChunkTimers = 256;  // timers per ScheduleBatch
 
   // `campaigns` is copied (copies share the campaigns); the rest must outlive the firer.
+  // `write_mu` (optional) is the schedule's serialisation point, held per chunk.
   TimerFirer(const CampaignSet& campaigns, ScheduleStore& store, const Clock& clock,
-             ZoneCache& zones);
+             ZoneCache& zones, std::mutex* write_mu = nullptr);
 
   // Handles up to `max` due timers, committing after each chunk; returns how many were
   // handled (fired, deferred, cancelled or stale). 0 when nothing is due.
   Result<size_t> FireDue(size_t max);
 
+  // Replaces the campaigns; the caller holds `write_mu` (or is the driving thread), so
+  // the swap falls between chunks.
+  void SetCampaigns(const CampaignSet& campaigns) { campaigns_ = campaigns; }
+
  private:
   Status FireOne(ScheduleTxn& txn, const TimerEntry& timer, Micros now);
 
-  const CampaignSet campaigns_;
+  CampaignSet campaigns_;  // guarded by *write_mu_ when there is one
   ScheduleStore& store_;
   const Clock& clock_;
   ZoneCache& zones_;
+  std::mutex* const write_mu_;
 };
 
 }  // namespace herald

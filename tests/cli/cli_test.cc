@@ -385,3 +385,21 @@ TEST_CASE("serve plans and fires; simulate --from-log replays its stopped data d
              .empty());
   CHECK(Run(cmd, dir.str()).out == replay.out);
 }
+
+TEST_CASE("serve reloads the campaigns on SIGHUP") {
+  TempDir dir;
+  const std::string err = dir.str() + "/serve.err";
+  Child server({kHerald, "serve", "--config", kSamples + "/herald.yaml", "--listen", "127.0.0.1:0",
+                "--data-dir", dir.str() + "/data"},
+               "", err);
+  REQUIRE(WaitForPort(server) > 0);
+  // sigwait takes the lowest pending signal first, and a SIGTERM arriving during the
+  // reload waits for it: the reload is done before the stop, with no sleeping here.
+  kill(server.pid(), SIGHUP);
+  kill(server.pid(), SIGTERM);
+  server.ReadStdoutUntil([](const std::string&) { return false; });
+  CHECK(server.Wait() == 0);
+  const std::string log = ReadFile(err);
+  CHECK(log.find("reloaded: 1 campaign(s), 3 rule(s); 0 pending plan(s) cancelled, 0 re-planned") !=
+        std::string::npos);
+}
