@@ -3,6 +3,8 @@
 #   bash bench/run_ingest_bench.sh [SECONDS]
 # Builds first (scripts/build.sh), installs wrk, runs on loopback, prints a summary.
 # HERALD_BUILD_DIR=DIR uses binaries already built there instead of building ./build.
+# HERALD_BENCH_CONFIG=FILE serves with that config (default bench/ingest_only.yaml: no
+# campaigns); HERALD_BENCH_CONFIG=embedded runs the sample campaigns alongside ingest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN="${1:-20}"
@@ -23,7 +25,11 @@ echo "== ceiling: raw RocksDB WriteBatch, 1000 records of 300 bytes per batch, s
 "./$BUILD/bench/raw_rocksdb_bench" --dir "$WORK/raw" --records 1000000 --batch 1000 --value-bytes 300 --sync 1
 
 echo "== herald $("$BIN" --version | cut -d' ' -f2), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-"$BIN" serve --listen "127.0.0.1:$PORT" --data-dir "$WORK/herald" >"$WORK/serve.log" 2>&1 &
+CONFIG="${HERALD_BENCH_CONFIG:-bench/ingest_only.yaml}"
+CONFIG_ARGS=(--config "$CONFIG")
+if [[ "$CONFIG" == embedded ]]; then CONFIG_ARGS=(); fi
+echo "== config: $CONFIG"
+"$BIN" serve "${CONFIG_ARGS[@]}" --listen "127.0.0.1:$PORT" --data-dir "$WORK/herald" >"$WORK/serve.log" 2>&1 &
 PID=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
 
