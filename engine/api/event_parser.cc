@@ -1,3 +1,7 @@
+// ParseEventBatch: the fast path for well-formed batches of valid events, then, when it
+// gives up, the general path that finds and explains what is wrong (see
+// event_parser_internal.h).
+
 #include "engine/api/event_parser.h"
 
 #include <algorithm>
@@ -5,31 +9,25 @@
 #include <exception>
 #include <new>
 #include <string>
-#include <unordered_map>
 #include <utility>
 
 #include <nlohmann/json.hpp>
 
-#include "engine/core/time_format.h"
+#include "engine/api/event_parser_internal.h"
 #include "engine/core/validate.h"
 
 namespace herald {
 namespace {
 
 using json = nlohmann::json;
+using event_parser_internal::DuplicateFields;
+using event_parser_internal::EventValidator;
+using event_parser_internal::ScalarText;
+using event_parser_internal::SortDuplicates;
+using event_parser_internal::Truncate;
+using event_parser_internal::VerdictCache;
 
-constexpr size_t kMaxValueBytes = 200;    // EventError::value
 constexpr size_t kMaxMessageBytes = 300;  // text quoted from the JSON parser
-
-// Cuts `s` to at most `max` bytes without splitting a UTF-8 sequence; marks the cut.
-std::string Truncate(std::string_view s, size_t max) {
-  if (s.size() <= max) return std::string(s);
-  size_t n = max;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  std::string out(s.substr(0, n));
-  out += "...";
-  return out;
-}
 
 bool IsJsonSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -124,20 +122,137 @@ std::string CleanParserMessage(std::string_view what) {
   return Truncate(what, kMaxMessageBytes);
 }
 
+// A SAX handler that builds the DOM json::parse would build (of repeated keys, the last
+// wins) and notes the keys repeated in event objects and their recipients, which the
+// DOM cannot show. Keeps a parse error instead of throwing it.
+class DomBuilder {
+ public:
+  // `root_index`: the event index of an object at the root. `root_array_holds_events`:
+  // the root is a JSON batch, whose array elements are events 0, 1, ...
+  DomBuilder(json* root, int64_t root_index, bool root_array_holds_events,
+             DuplicateFields* duplicates)
+      : root_(root),
+        root_index_(root_index),
+        root_array_holds_events_(root_array_holds_events),
+        duplicates_(duplicates) {}
+
+  bool null() { return Keep(nullptr); }
+  bool boolean(bool v) { return Keep(v); }
+  bool number_integer(json::number_integer_t v) { return Keep(v); }
+  bool number_unsigned(json::number_unsigned_t v) { return Keep(v); }
+  bool number_float(json::number_float_t v, const json::string_t&) { return Keep(v); }
+  bool string(json::string_t& v) { return Keep(std::move(v)); }
+  bool binary(json::binary_t& v) { return Keep(json::binary(std::move(v))); }
+
+  bool start_object(size_t) {
+    Kind kind = Kind::kOther;
+    int64_t index = -1;
+    if (stack_.empty()) {
+      kind = Kind::kEvent;
+      index = root_index_;
+    } else if (stack_.size() == 1 && root_array_holds_events_ && stack_[0].value->is_array()) {
+      kind = Kind::kEvent;
+      index = static_cast<int64_t>(stack_[0].value->size());
+    } else if (stack_.back().kind == Kind::kEvent && next_is_recipient_) {
+      kind = Kind::kRecipient;
+      index = stack_.back().event_index;
+    }
+    stack_.push_back({Place(json::object()), kind, index});
+    return true;
+  }
+
+  bool key(json::string_t& k) {
+    const Frame& top = stack_.back();
+    auto& obj = top.value->get_ref<json::object_t&>();
+    if (top.kind != Kind::kOther && obj.find(k) != obj.end()) {
+      duplicates_->emplace_back(top.event_index,
+                                (top.kind == Kind::kRecipient ? "recipient." : "") + k);
+    }
+    next_is_recipient_ = top.kind == Kind::kEvent && k == "recipient";
+    slot_ = &obj[std::move(k)];
+    return true;
+  }
+
+  bool start_array(size_t) {
+    stack_.push_back({Place(json::array()), Kind::kOther, -1});
+    return true;
+  }
+
+  bool end_object() { return Pop(); }
+  bool end_array() { return Pop(); }
+
+  bool parse_error(size_t position, const std::string&, const json::exception& e) {
+    error_position_ = position;
+    error_what_ = e.what();
+    error_is_overflow_ = dynamic_cast<const json::out_of_range*>(&e) != nullptr;
+    return false;
+  }
+
+  size_t error_position() const { return error_position_; }
+  const std::string& error_what() const { return error_what_; }
+  bool error_is_overflow() const { return error_is_overflow_; }
+
+ private:
+  enum class Kind { kEvent, kRecipient, kOther };
+  struct Frame {
+    json* value;
+    Kind kind;
+    int64_t event_index;
+  };
+
+  bool Keep(json&& v) {
+    Place(std::move(v));
+    return true;
+  }
+
+  // Puts a new value where the parser is: the root, the end of an array, or the slot of
+  // the last key. Returns where it went.
+  json* Place(json&& v) {
+    if (stack_.empty()) {
+      *root_ = std::move(v);
+      return root_;
+    }
+    json& top = *stack_.back().value;
+    if (top.is_array()) {
+      auto& arr = top.get_ref<json::array_t&>();
+      arr.push_back(std::move(v));
+      return &arr.back();
+    }
+    *slot_ = std::move(v);
+    return slot_;
+  }
+
+  bool Pop() {
+    stack_.pop_back();
+    return true;
+  }
+
+  json* const root_;
+  const int64_t root_index_;
+  const bool root_array_holds_events_;
+  DuplicateFields* const duplicates_;
+  std::vector<Frame> stack_;
+  json* slot_ = nullptr;
+  bool next_is_recipient_ = false;
+  size_t error_position_ = 0;
+  std::string error_what_;
+  bool error_is_overflow_ = false;
+};
+
 // Parses `text` (the body, or one NDJSON line starting at body line `first_line`) or
-// describes why it is not JSON.
-std::optional<ParseFailure> ParseJson(std::string_view text, int first_line, json* out) {
+// describes why it is not JSON. See DomBuilder for the other arguments.
+std::optional<ParseFailure> ParseJson(std::string_view text, int first_line, int64_t root_index,
+                                      bool root_array_holds_events, json* out,
+                                      DuplicateFields* duplicates) {
+  DomBuilder builder(out, root_index, root_array_holds_events, duplicates);
+  if (json::sax_parse(text.begin(), text.end(), &builder)) return std::nullopt;
   size_t offset;
-  std::string detail;
-  try {
-    *out = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/true);
-    return std::nullopt;
-  } catch (const json::parse_error& e) {
-    offset = e.byte > 0 ? e.byte - 1 : 0;  // byte is 1-based: the last character read
-    detail = CleanParserMessage(e.what());
-  } catch (const json::out_of_range& e) {  // a number too large for a double (406)
-    detail = CleanParserMessage(e.what());
-    std::string_view w = e.what();
+  const std::string detail = CleanParserMessage(builder.error_what());
+  if (!builder.error_is_overflow()) {
+    // error_position counts the bytes read, the last one being the offending one.
+    offset = builder.error_position() > 0 ? builder.error_position() - 1 : 0;
+  } else {  // a number too large for a double (406): find its token from the message
+    std::string_view w = builder.error_what();
     const size_t open = w.find('\''), close = w.rfind('\'');
     offset = open < close && close != std::string_view::npos
                  ? FindToken(text, w.substr(open + 1, close - open - 1))
@@ -150,274 +265,6 @@ std::optional<ParseFailure> ParseJson(std::string_view text, int first_line, jso
               std::to_string(pos.column) + ": " + detail;
   return f;
 }
-
-// Text of a scalar for EventError::value: strings raw, other scalars as JSON.
-std::string ScalarText(const json& v) {
-  if (v.is_string()) return Truncate(v.get_ref<const std::string&>(), kMaxValueBytes);
-  if (v.is_structured()) return "";
-  return Truncate(v.dump(), kMaxValueBytes);
-}
-
-bool IsTypeChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '.' || c == ':' || c == '-';
-}
-
-// Validates events one by one, collecting every error, and builds Events by moving
-// strings and data out of the parsed JSON.
-class EventValidator {
- public:
-  explicit EventValidator(const ParseLimits& limits) : limits_(limits) {}
-
-  // Validates `v` as event `index`; on success appends it to `events` (moving out of v).
-  void Add(json& v, int64_t index, std::vector<Event>* events) {
-    index_ = index;
-    const size_t errors_before = error_count_;
-    if (!v.is_object()) {
-      Error("", ScalarText(v), "must be a JSON object");
-    } else {
-      Event e;
-      ReadEvent(v.get_ref<json::object_t&>(), &e);
-      if (error_count_ == errors_before) events->push_back(std::move(e));
-    }
-    if (error_count_ != errors_before) ++invalid_events_;
-  }
-
-  size_t invalid_events() const { return invalid_events_; }
-
-  ParseFailure TakeFailure() {
-    ParseFailure f;
-    f.http_status = 400;
-    f.code = "invalid_event";
-    f.message = std::to_string(invalid_events_) +
-                (invalid_events_ == 1 ? " event is invalid" : " events are invalid") +
-                "; nothing was written";
-    if (error_count_ > errors_.size()) {
-      f.message += " (showing the first " + std::to_string(errors_.size()) + " of " +
-                   std::to_string(error_count_) + " errors)";
-    }
-    f.errors = std::move(errors_);
-    return f;
-  }
-
- private:
-  void Error(std::string field, std::string value, std::string message) {
-    ++error_count_;
-    if (errors_.size() < kMaxEventErrors) {
-      errors_.push_back({index_, std::move(field), std::move(value), std::move(message)});
-    }
-  }
-
-  void ReadEvent(json::object_t& obj, Event* e) {
-    bool has_id = false, has_case = false, has_type = false, has_time = false;
-    for (auto& [key, v] : obj) {
-      if (key == "id") {
-        has_id = true;
-        TakeIdentifier(v, "id", false, &e->id);
-      } else if (key == "case_id") {
-        has_case = true;
-        TakeIdentifier(v, "case_id", false, &e->case_id);
-      } else if (key == "type") {
-        has_type = true;
-        TakeIdentifier(v, "type", true, &e->type);
-      } else if (key == "occurred_at") {
-        has_time = true;
-        TakeTimestamp(v, e);
-      } else if (key == "data") {
-        TakeData(v, e);
-      } else if (key == "recipient") {
-        if (!v.is_null()) ReadRecipient(v, e);
-      } else {
-        Error(Truncate(key, kMaxValueBytes), ScalarText(v), "unknown field");
-      }
-    }
-    if (!has_id) Error("id", "", "required field is missing");
-    if (!has_case) Error("case_id", "", "required field is missing");
-    if (!has_type) Error("type", "", "required field is missing");
-    if (!has_time) Error("occurred_at", "", "required field is missing");
-  }
-
-  // A non-empty string of bounded length without control characters (ids, type).
-  void TakeIdentifier(json& v, std::string_view field, bool is_type, std::string* out) {
-    if (!v.is_string()) {
-      Error(std::string(field), ScalarText(v), "must be a string");
-      return;
-    }
-    std::string& s = v.get_ref<std::string&>();
-    std::string problem;
-    if (s.empty()) {
-      problem = "must not be empty";
-    } else if (s.size() > limits_.max_string_bytes) {
-      problem = "longer than " + std::to_string(limits_.max_string_bytes) + " bytes";
-    } else if (ContainsControl(s)) {
-      problem = "must not contain control characters";
-    } else if (is_type && !std::all_of(s.begin(), s.end(), IsTypeChar)) {
-      problem = "may contain only letters, digits, '_', '.', ':' and '-'";
-    }
-    if (!problem.empty()) {
-      Error(std::string(field), Truncate(s, kMaxValueBytes), std::move(problem));
-      return;
-    }
-    *out = std::move(s);
-  }
-
-  void TakeTimestamp(json& v, Event* e) {
-    if (!v.is_string()) {
-      Error("occurred_at", ScalarText(v), "must be a string");
-      return;
-    }
-    std::string& s = v.get_ref<std::string&>();
-    const std::optional<Micros> t = ParseRfc3339(s);
-    if (!t) {
-      Error("occurred_at", Truncate(s, kMaxValueBytes),
-            "not an RFC 3339 timestamp (e.g. 2026-03-01T09:30:00Z)");
-      return;
-    }
-    e->occurred_at_us = *t;
-    e->occurred_at = std::move(s);
-  }
-
-  void TakeData(json& v, Event* e) {
-    if (v.is_null()) return;  // same as absent
-    if (!v.is_object()) {
-      Error("data", ScalarText(v), "must be an object");
-      return;
-    }
-    std::string path, value, message;
-    if (!CheckDataStrings(v, &path, &value, &message)) {
-      Error("data" + path, std::move(value), std::move(message));
-      return;
-    }
-    e->data = std::move(v);
-  }
-
-  // Finds the first key or string value in `v` longer than max_string_bytes; builds its
-  // path on the way back up. Recursion is bounded by max_depth (checked before parsing).
-  bool CheckDataStrings(const json& v, std::string* path, std::string* value,
-                        std::string* message) {
-    if (v.is_string()) {
-      const auto& s = v.get_ref<const std::string&>();
-      if (s.size() <= limits_.max_string_bytes) return true;
-      *value = Truncate(s, kMaxValueBytes);
-      *message = "string longer than " + std::to_string(limits_.max_string_bytes) + " bytes";
-      return false;
-    }
-    if (v.is_object()) {
-      for (const auto& [key, child] : v.get_ref<const json::object_t&>()) {
-        if (key.size() > limits_.max_string_bytes) {
-          *path = "." + Truncate(key, kMaxValueBytes);
-          *message = "key longer than " + std::to_string(limits_.max_string_bytes) + " bytes";
-          return false;
-        }
-        if (!CheckDataStrings(child, path, value, message)) {
-          *path = "." + key + *path;
-          return false;
-        }
-      }
-    } else if (v.is_array()) {
-      const auto& arr = v.get_ref<const json::array_t&>();
-      for (size_t i = 0; i < arr.size(); ++i) {
-        if (!CheckDataStrings(arr[i], path, value, message)) {
-          *path = "[" + std::to_string(i) + "]" + *path;
-          return false;
-        }
-      }
-    }
-    return true;
-  }
-
-  void ReadRecipient(json& v, Event* e) {
-    if (!v.is_object()) {
-      Error("recipient", ScalarText(v), "must be an object");
-      return;
-    }
-    Recipient r;
-    const size_t errors_before = error_count_;
-    for (auto& [key, f] : v.get_ref<json::object_t&>()) {
-      if (key == "id") {
-        TakeIdentifier(f, "recipient.id", false, &r.id);
-      } else if (key == "email") {
-        TakeChecked(f, "recipient.email", &r.email, &IsValidEmail, nullptr,
-                    "not a valid email address (expected name@example.org, without spaces, "
-                    "quotes, angle brackets or control characters)");
-      } else if (key == "phone") {
-        TakeChecked(f, "recipient.phone", &r.phone, &IsE164Phone, &phone_memo_,
-                    "not an E.164 phone number (expected + then country code and number, "
-                    "e.g. +14155550100)");
-      } else if (key == "locale") {
-        TakeChecked(f, "recipient.locale", &r.locale, &IsValidLocale, &locale_memo_,
-                    "not a BCP 47 language tag (e.g. en, es-MX, zh-Hans)");
-      } else if (key == "timezone") {
-        TakeChecked(f, "recipient.timezone", &r.timezone, &IsKnownTimezone, &timezone_memo_,
-                    "unknown IANA timezone (e.g. America/New_York)");
-      } else if (key == "channels") {
-        TakeChannels(f, &r);
-      } else {
-        Error("recipient." + Truncate(key, kMaxValueBytes), ScalarText(f), "unknown field");
-      }
-    }
-    if (error_count_ == errors_before) e->recipient = std::move(r);
-  }
-
-  using Memo = std::unordered_map<std::string, bool>;
-
-  // A string field checked by `valid`. `memo` (may be null) caches verdicts within the
-  // batch: batches often repeat a recipient, and libphonenumber takes ~10 us per number.
-  void TakeChecked(json& v, const char* field, std::optional<std::string>* out,
-                   bool (*valid)(std::string_view), Memo* memo, const char* message) {
-    if (!v.is_string()) {
-      Error(field, ScalarText(v), "must be a string");
-      return;
-    }
-    std::string& s = v.get_ref<std::string&>();
-    bool ok;
-    if (memo == nullptr || s.size() > 64) {
-      ok = valid(s);
-    } else if (auto it = memo->find(s); it != memo->end()) {
-      ok = it->second;
-    } else {
-      ok = valid(s);
-      memo->emplace(s, ok);
-    }
-    if (!ok) {
-      Error(field, Truncate(s, kMaxValueBytes), message);
-      return;
-    }
-    *out = std::move(s);
-  }
-
-  void TakeChannels(json& v, Recipient* r) {
-    if (!v.is_array()) {
-      Error("recipient.channels", ScalarText(v), "must be an array of \"email\" or \"sms\"");
-      return;
-    }
-    std::vector<Channel> channels;
-    const auto& arr = v.get_ref<const json::array_t&>();
-    bool ok = true;
-    for (size_t i = 0; i < arr.size(); ++i) {
-      const std::string field = "recipient.channels[" + std::to_string(i) + "]";
-      std::optional<Channel> c;
-      if (arr[i].is_string()) c = ChannelFromName(arr[i].get_ref<const std::string&>());
-      if (!c) {
-        Error(field, ScalarText(arr[i]), "unknown channel (expected \"email\" or \"sms\")");
-        ok = false;
-      } else if (std::find(channels.begin(), channels.end(), *c) != channels.end()) {
-        Error(field, ScalarText(arr[i]), "duplicate channel");
-        ok = false;
-      } else {
-        channels.push_back(*c);
-      }
-    }
-    if (ok) r->channels = std::move(channels);
-  }
-
-  const ParseLimits& limits_;
-  int64_t index_ = -1;
-  std::vector<EventError> errors_;
-  size_t error_count_ = 0;
-  size_t invalid_events_ = 0;
-  Memo phone_memo_, locale_memo_, timezone_memo_;
-};
 
 ParsedBatch TooManyEvents(uint64_t max_events) {
   return Fail(413, "too_many_events",
@@ -444,7 +291,7 @@ ParsedBatch Finish(std::vector<Event> events, EventValidator& validator) {
   return batch;
 }
 
-ParsedBatch ParseJsonBatch(std::string_view body, const ParseLimits& limits) {
+ParsedBatch ParseJsonBatch(std::string_view body, const ParseLimits& limits, VerdictCache* cache) {
   // The batch array is not a level (see the header): allow one more when there is one.
   const size_t first = body.find_first_not_of(" \t\r\n");
   const bool is_array = first != std::string_view::npos && body[first] == '[';
@@ -453,13 +300,15 @@ ParsedBatch ParseJsonBatch(std::string_view body, const ParseLimits& limits) {
     return TooDeep(body, at, 1, limits.max_depth);
   }
   json doc;
-  if (auto failure = ParseJson(body, 1, &doc)) {
+  DuplicateFields duplicates;
+  if (auto failure = ParseJson(body, 1, 0, true, &doc, &duplicates)) {
     ParsedBatch batch;
     batch.failure = std::move(failure);
     return batch;
   }
 
-  EventValidator validator(limits);
+  SortDuplicates(&duplicates);
+  EventValidator validator(limits, cache, &duplicates);
   std::vector<Event> events;
   if (doc.is_object()) {
     validator.Add(doc, 0, &events);
@@ -478,7 +327,8 @@ ParsedBatch ParseJsonBatch(std::string_view body, const ParseLimits& limits) {
   return Finish(std::move(events), validator);
 }
 
-ParsedBatch ParseNdjsonBatch(std::string_view body, const ParseLimits& limits) {
+ParsedBatch ParseNdjsonBatch(std::string_view body, const ParseLimits& limits,
+                             VerdictCache* cache) {
   struct Line {
     std::string_view text;
     int number;  // 1-based line in the body
@@ -502,18 +352,22 @@ ParsedBatch ParseNdjsonBatch(std::string_view body, const ParseLimits& limits) {
   }
   if (lines.size() > limits.max_events) return TooManyEvents(limits.max_events);
 
-  EventValidator validator(limits);
+  DuplicateFields duplicates;
+  EventValidator validator(limits, cache, &duplicates);
   std::vector<Event> events;
   events.reserve(lines.size());
   json doc;
   for (size_t i = 0; i < lines.size(); ++i) {
-    if (auto failure = ParseJson(lines[i].text, lines[i].number, &doc)) {
-      failure->errors.push_back({static_cast<int64_t>(i), "", "", failure->message});
+    const auto index = static_cast<int64_t>(i);
+    duplicates.clear();  // this line's
+    if (auto failure = ParseJson(lines[i].text, lines[i].number, index, false, &doc, &duplicates)) {
+      failure->errors.push_back({index, "", "", failure->message});
       ParsedBatch batch;
       batch.failure = std::move(failure);
       return batch;
     }
-    validator.Add(doc, static_cast<int64_t>(i), &events);
+    SortDuplicates(&duplicates);
+    validator.Add(doc, index, &events);
   }
   return Finish(std::move(events), validator);
 }
@@ -524,6 +378,15 @@ ParsedBatch ParseUnchecked(std::string_view body, BodyFormat format, const Parse
                 "the body is larger than " + std::to_string(limits.max_body_bytes) + " bytes");
   }
   if (IsBlank(body)) return Fail(400, "empty_body", "the body is empty");
+
+  VerdictCache cache;
+  {
+    ParsedBatch batch;
+    if (event_parser_internal::ParseValidBatch(body, format, limits, &cache, &batch.events)) {
+      return batch;
+    }
+  }
+  // The general path: every check in the order of the header, each one explaining.
   if (std::optional<size_t> bad = FindInvalidUtf8(body)) {
     const Position pos = PositionOf(body, *bad);
     return Fail(400, "invalid_utf8",
@@ -531,15 +394,15 @@ ParsedBatch ParseUnchecked(std::string_view body, BodyFormat format, const Parse
                     std::to_string(pos.line) + ", column " + std::to_string(pos.column) + ")",
                 pos);
   }
-  return format == BodyFormat::kJson ? ParseJsonBatch(body, limits)
-                                     : ParseNdjsonBatch(body, limits);
+  return format == BodyFormat::kJson ? ParseJsonBatch(body, limits, &cache)
+                                     : ParseNdjsonBatch(body, limits, &cache);
 }
 
 }  // namespace
 
 ParsedBatch ParseEventBatch(std::string_view body, BodyFormat format, const ParseLimits& limits) {
-  // Exceptions stay inside this layer: the parser only throws for what is caught in
-  // ParseJson, but allocation can fail on a large hostile body.
+  // Exceptions stay inside this layer: the parser reports errors to DomBuilder without
+  // throwing, but allocation can fail on a large hostile body.
   try {
     return ParseUnchecked(body, format, limits);
   } catch (const std::bad_alloc&) {

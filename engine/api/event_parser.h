@@ -22,8 +22,12 @@
 //
 // Depth: an event object is level 1, each object or array inside it one more level, so
 // {"data":{"tags":["a"]}} has depth 3. The array around a JSON batch is not counted: a
-// batch passes exactly when each of its events would pass alone, in JSON or NDJSON. The
-// depth check is a pre-scan that skips strings, so the JSON parser never sees deep input.
+// batch passes exactly when each of its events would pass alone, in JSON or NDJSON. Deep
+// input is refused before any parser recurses into it.
+//
+// Cost: a well-formed batch of valid events is read in one pass, straight into Events
+// (~1 us for a typical 340-byte event); anything else is then checked step by step to
+// say exactly what is wrong (see event_parser_internal.h).
 //
 // Thread-safe: no shared state (the ICU/libphonenumber lookups are thread-safe).
 #pragma once
@@ -94,7 +98,9 @@ struct ParsedBatch {
 //                 locale (IsValidLocale), timezone (IsKnownTimezone): strings, null is an
 //                 error (omit the field instead); channels: array of "email"/"sms"
 //                 without duplicates, possibly empty (the recipient wants no messages)
-// Unknown fields, at the top level or in recipient, are errors.
+// Unknown fields, at the top level or in recipient, are errors, and so is a field given
+// twice there ("duplicate field 'id'"): parsers disagree on which one counts. Inside data,
+// as in most JSON parsers, the last of repeated keys wins.
 ParsedBatch ParseEventBatch(std::string_view body, BodyFormat format, const ParseLimits& limits);
 
 }  // namespace herald
