@@ -1,5 +1,6 @@
 // RocksStore: opening, reads, cursors and stats. Appends (the writer queue and group
 // commit) are in rocks_store_append.cc.
+#include "engine/store/rocks_status.h"
 #include "engine/store/rocks_store.h"
 
 #include <algorithm>
@@ -30,34 +31,12 @@ const char* const kCfNames[] = {
     "events",      "cases", "case_events", "recipients",
     "idempotency", "meta",  "default"};  // RocksDB's mandatory family; kept empty
 
-std::string_view View(const rocksdb::Slice& s) {
-  return {s.data(), s.size()};
-}
-rocksdb::Slice ToSlice(std::string_view s) {
-  return {s.data(), s.size()};
-}
-
-// Maps a failed RocksDB read to our Status (NotFound is handled by callers).
 Status ReadError(const rocksdb::Status& s, std::string_view what) {
-  std::string msg = "store: reading " + std::string(what) + " failed: " + s.ToString();
-  if (s.IsCorruption()) return Status::Corruption(std::move(msg));
-  if (s.IsShutdownInProgress()) return Status::Unavailable(std::move(msg));
-  return Status::IOError(std::move(msg));
+  return RocksReadError(s, "store", what);
 }
 
 Status OpenError(const rocksdb::Status& s, const std::string& path) {
-  const std::string detail = s.ToString();
-  if (s.IsCorruption()) {
-    return Status::Corruption("store: data in " + path + " is damaged: " + detail);
-  }
-  const bool denied = detail.find("Permission denied") != std::string::npos;
-  if (!denied && (detail.find("lock hold by current process") != std::string::npos ||
-                  detail.find("Resource temporarily unavailable") != std::string::npos)) {
-    return Status::Unavailable(
-        "store: data directory " + path +
-        " is in use by another herald process (its LOCK is held): " + detail);
-  }
-  return Status::IOError("store: cannot open data directory " + path + ": " + detail);
+  return RocksOpenError(s, "store", path);
 }
 
 }  // namespace

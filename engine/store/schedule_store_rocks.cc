@@ -19,6 +19,7 @@
 #include <rocksdb/utilities/table_properties_collectors.h>
 #include <rocksdb/write_batch.h>
 
+#include "engine/store/rocks_status.h"
 #include "engine/store/schedule_codec.h"
 
 namespace herald {
@@ -34,32 +35,12 @@ const char* const kCfNames[] = {"plans", "timers",  "outbox", "outbox_queue", "c
 constexpr size_t kTombstoneWindow = 1024;
 constexpr size_t kTombstoneTrigger = 512;
 
-std::string_view View(const rocksdb::Slice& s) {
-  return {s.data(), s.size()};
-}
-rocksdb::Slice ToSlice(std::string_view s) {
-  return {s.data(), s.size()};
-}
-
 Status ReadError(const rocksdb::Status& s, std::string_view what) {
-  std::string msg = "schedule store: reading " + std::string(what) + " failed: " + s.ToString();
-  if (s.IsCorruption()) return Status::Corruption(std::move(msg));
-  if (s.IsShutdownInProgress()) return Status::Unavailable(std::move(msg));
-  return Status::IOError(std::move(msg));
+  return RocksReadError(s, "schedule store", what);
 }
 
 Status OpenError(const rocksdb::Status& s, const std::string& path) {
-  const std::string detail = s.ToString();
-  if (s.IsCorruption()) {
-    return Status::Corruption("schedule store: data in " + path + " is damaged: " + detail);
-  }
-  const bool denied = detail.find("Permission denied") != std::string::npos;
-  if (!denied && (detail.find("lock hold by current process") != std::string::npos ||
-                  detail.find("Resource temporarily unavailable") != std::string::npos)) {
-    return Status::Unavailable("schedule store: data directory " + path +
-                               " is in use (its LOCK is held): " + detail);
-  }
-  return Status::IOError("schedule store: cannot open data directory " + path + ": " + detail);
+  return RocksOpenError(s, "schedule store", path);
 }
 
 }  // namespace

@@ -1,0 +1,29 @@
+#include "engine/store/rocks_status.h"
+
+namespace herald {
+
+Status RocksReadError(const rocksdb::Status& s, std::string_view store, std::string_view what) {
+  std::string msg =
+      std::string(store) + ": reading " + std::string(what) + " failed: " + s.ToString();
+  if (s.IsCorruption()) return Status::Corruption(std::move(msg));
+  if (s.IsShutdownInProgress()) return Status::Unavailable(std::move(msg));
+  return Status::IOError(std::move(msg));
+}
+
+Status RocksOpenError(const rocksdb::Status& s, std::string_view store, const std::string& path) {
+  const std::string detail = s.ToString();
+  const std::string name(store);
+  if (s.IsCorruption()) {
+    return Status::Corruption(name + ": data in " + path + " is damaged: " + detail);
+  }
+  const bool denied = detail.find("Permission denied") != std::string::npos;
+  if (!denied && (detail.find("lock hold by current process") != std::string::npos ||
+                  detail.find("Resource temporarily unavailable") != std::string::npos)) {
+    return Status::Unavailable(
+        name + ": data directory " + path +
+        " is in use by another herald process (its LOCK is held): " + detail);
+  }
+  return Status::IOError(name + ": cannot open data directory " + path + ": " + detail);
+}
+
+}  // namespace herald
