@@ -226,9 +226,10 @@ int main(int argc, char** argv) {
   if (!left.ok()) Die(left.status().ToString());
   auto outbox = sched->OutboxAfter(0, 1);
   if (!outbox.ok()) Die(outbox.status().ToString());
-  std::printf("firing: %zu timers in %.2f s = %.0f timers/s into the outbox (goal >= 50000), "
-              "%zu still pending, outbox %s\n",
-              fired, fire_s, fired / fire_s, *left, outbox->empty() ? "EMPTY" : "non-empty");
+  std::printf(
+      "firing: %zu timers in %.2f s = %.0f timers/s into the outbox (goal >= 50000), "
+      "%zu still pending, outbox %s\n",
+      fired, fire_s, fired / fire_s, *left, outbox->empty() ? "EMPTY" : "non-empty");
 
   engine.reset();
   firer.reset();

@@ -26,6 +26,8 @@ class TempDir {
 
   const std::filesystem::path& path() const { return path_; }
   std::string str() const { return path_.string(); }
+  // A path inside the directory (not created).
+  std::string Sub(const std::string& name) const { return (path_ / name).string(); }
 
  private:
   std::filesystem::path path_;

@@ -89,10 +89,10 @@ struct OutboxIntent {
   // The channels chosen when it fired (ChannelName: "email", "sms"), in sending order;
   // empty when the recipient has no usable channel (dispatch records it as suppressed).
   std::vector<std::string> channels;
-  std::string locale;  // the campaign locale to render it in (ResolveLocale, rules/channels.h)
-  Micros due = 0;                 // nominal time
-  Micros fired_at = 0;            // when the timer fired (clock time)
-  uint64_t queue_seq = 0;         // assigned by Commit: dispatch order, dense from 1
+  std::string locale;      // the campaign locale to render it in (ResolveLocale, rules/channels.h)
+  Micros due = 0;          // nominal time
+  Micros fired_at = 0;     // when the timer fired (clock time)
+  uint64_t queue_seq = 0;  // assigned by Commit: dispatch order, dense from 1
   std::string status = "queued";  // dispatch moves it on (rendered, sent, delivered, ...)
 
   bool operator==(const OutboxIntent&) const = default;

@@ -26,4 +26,23 @@ Status RocksOpenError(const rocksdb::Status& s, std::string_view store, const st
   return Status::IOError(name + ": cannot open data directory " + path + ": " + detail);
 }
 
+Status RocksCheckFormatVersion(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta,
+                               std::string_view key, std::string_view version,
+                               std::string_view store, const std::string& path) {
+  std::string found;
+  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), meta, ToSlice(key), &found);
+  if (s.IsNotFound()) {
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    s = db->Put(wo, meta, ToSlice(key), ToSlice(version));
+    return s.ok() ? Status::Ok() : RocksOpenError(s, store, path);
+  }
+  if (!s.ok()) return RocksReadError(s, store, "the format version");
+  if (found != version) {
+    return Status::Corruption(std::string(store) + ": data in " + path + " has format version " +
+                              found + "; this build reads version " + std::string(version));
+  }
+  return Status::Ok();
+}
+
 }  // namespace herald

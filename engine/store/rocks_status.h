@@ -3,6 +3,7 @@
 // engine/store.
 #pragma once
 
+#include <rocksdb/db.h>
 #include <rocksdb/slice.h>
 #include <rocksdb/status.h>
 
@@ -27,5 +28,11 @@ Status RocksReadError(const rocksdb::Status& s, std::string_view store, std::str
 // A failed DB::Open: Corruption for damaged data, Unavailable when another process (or
 // another store in this one) holds the directory's LOCK, IOError otherwise.
 Status RocksOpenError(const rocksdb::Status& s, std::string_view store, const std::string& path);
+
+// At open: stamps `version` under `key` in `meta` on a new database, or refuses one
+// written in another format (Corruption), so data is never read with the wrong codec.
+Status RocksCheckFormatVersion(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta,
+                               std::string_view key, std::string_view version,
+                               std::string_view store, const std::string& path);
 
 }  // namespace herald

@@ -1,7 +1,7 @@
 // RocksStore: opening, reads, cursors and stats. Appends (the writer queue and group
 // commit) are in rocks_store_append.cc.
-#include "engine/store/rocks_status.h"
 #include "engine/store/rocks_store.h"
+#include "engine/store/rocks_status.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -109,18 +109,10 @@ Status RocksStore::OpenDb() {
   cfs_ = std::move(handles);
 
   // Refuse data written in a format this build does not know.
-  std::string version;
-  s = db_->Get(rocksdb::ReadOptions(), cfs_[kMeta], ToSlice(kFormatVersionKey), &version);
-  if (s.IsNotFound()) {
-    rocksdb::WriteOptions wo;
-    wo.sync = true;
-    s = db_->Put(wo, cfs_[kMeta], ToSlice(kFormatVersionKey), ToSlice(kFormatVersion));
-    if (!s.ok()) return OpenError(s, options_.path);
-  } else if (!s.ok()) {
-    return ReadError(s, "format version");
-  } else if (version != kFormatVersion) {
-    return Status::Corruption("store: data in " + options_.path + " has format version " + version +
-                              "; this build reads version " + std::string(kFormatVersion));
+  if (Status v = RocksCheckFormatVersion(db_, cfs_[kMeta], kFormatVersionKey, kFormatVersion,
+                                         "store", options_.path);
+      !v.ok()) {
+    return v;
   }
 
   // Recover the sequence: the log is dense, so the last key is the last seq.

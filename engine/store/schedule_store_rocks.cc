@@ -114,22 +114,8 @@ Status RocksScheduleStore::OpenDb() {
   }
   cfs_ = std::move(handles);
 
-  std::string version;
-  s = db_->Get(rocksdb::ReadOptions(), cfs_[kMeta], ToSlice(kScheduleFormatVersionKey), &version);
-  if (s.IsNotFound()) {
-    rocksdb::WriteOptions wo;
-    wo.sync = true;
-    s = db_->Put(wo, cfs_[kMeta], ToSlice(kScheduleFormatVersionKey),
-                 ToSlice(kScheduleFormatVersion));
-    if (!s.ok()) return OpenError(s, options_.path);
-  } else if (!s.ok()) {
-    return ReadError(s, "the format version");
-  } else if (version != kScheduleFormatVersion) {
-    return Status::Corruption("schedule store: data in " + options_.path + " has format version " +
-                              version + "; this build reads version " +
-                              std::string(kScheduleFormatVersion));
-  }
-  return Status::Ok();
+  return RocksCheckFormatVersion(db_, cfs_[kMeta], kScheduleFormatVersionKey,
+                                 kScheduleFormatVersion, "schedule store", options_.path);
 }
 
 Status RocksScheduleStore::LoadCounters() {

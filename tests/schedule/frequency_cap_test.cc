@@ -9,6 +9,7 @@
 #include <doctest/doctest.h>
 
 #include "engine/core/time_format.h"
+#include "tests/schedule/schedule_test_util.h"
 
 namespace herald {
 namespace {
@@ -17,11 +18,7 @@ constexpr Micros kMinute = 60'000'000;
 constexpr Micros kHour = 60 * kMinute;
 constexpr Micros kDay = 24 * kHour;
 
-Micros Utc(const char* rfc3339) {
-  const std::optional<Micros> t = ParseRfc3339(rfc3339);
-  REQUIRE_MESSAGE(t.has_value(), rfc3339);
-  return *t;
-}
+using testing::Utc;
 
 std::string Slot(const char* due, const std::vector<Micros>& sends, FrequencyCap cap) {
   return FormatRfc3339(NextSlotUnderCap(Utc(due), sends, cap));

@@ -9,21 +9,14 @@
 #include <doctest/doctest.h>
 
 #include "engine/core/time_format.h"
+#include "tests/schedule/schedule_test_util.h"
 
 namespace herald {
 namespace {
 
-Micros Utc(const char* rfc3339) {
-  const std::optional<Micros> t = ParseRfc3339(rfc3339);
-  REQUIRE_MESSAGE(t.has_value(), rfc3339);
-  return *t;
-}
+using testing::Utc;
 
-Zone Load(const char* id) {
-  Result<Zone> z = Zone::Load(id);
-  REQUIRE_MESSAGE(z.ok(), id, ": ", z.status().ToString());
-  return std::move(z).value();
-}
+using testing::Load;
 
 LocalDateTime Local(int y, int mo, int d, int h, int mi, int s = 0) {
   return LocalDateTime{y, mo, d, h, mi, s, 0};

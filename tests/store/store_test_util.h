@@ -1,4 +1,4 @@
-// Helpers for the engine/store tests: a scratch directory per test and event builders.
+// Helpers for the engine/store tests: event builders (scratch dirs: tests/test_util.h).
 #pragma once
 
 #include <stdlib.h>
@@ -11,32 +11,11 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/core/event.h"
+#include "tests/test_util.h"
 
 namespace herald::testing {
 
-// A fresh directory under the system temp dir, removed (with its contents) on scope exit.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "herald-store-test-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-  // A path inside the directory (not created).
-  std::string Sub(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using herald::testing::TempDir;  // tests/test_util.h
 
 inline Event MakeEvent(std::string id, std::string case_id, nlohmann::json data = nlohmann::json(),
                        std::string type = "case.updated") {
