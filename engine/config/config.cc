@@ -13,6 +13,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "engine/config/config_sections.h"
 #include "engine/config/config_values.h"
 #include "engine/config/yaml_reader.h"
 #include "engine/core/sha256.h"
@@ -119,6 +120,21 @@ void Loader::ReadRoot(const YAML::Node& root) {
     if (auto p = ReadPath(*e)) config_.templates_dir = *p;
   }
   if (auto e = map.Take("connectors")) ReadConnectors(*e);
+  if (auto e = map.Take("agency")) config_internal::ReadAgency(*e, &diag_, &config_.agency);
+  if (auto e = map.Take("email")) config_internal::ReadEmail(*e, &diag_, &config_.email);
+  std::vector<std::pair<std::string, YAML::Node>> channel_refs;
+  if (auto e = map.Take("channels")) {
+    config_internal::ReadChannels(*e, &diag_, &config_.delivery, &channel_refs);
+  }
+  if (auto e = map.Take("delivery")) config_internal::ReadDelivery(*e, &diag_, &config_.delivery);
+  if (auto e = map.Take("status_callbacks")) {
+    config_internal::ReadStatusCallbacks(*e, &diag_, env_, &config_.status_callbacks);
+  }
+  for (const auto& [name, node] : channel_refs) {
+    if (config_.connectors.count(name) == 0) {
+      diag_.Add(node, "channels: no connector named '" + name + "' under connectors");
+    }
+  }
   if (auto e = map.Take("limits")) ReadLimits(*e);
   if (auto e = map.Take("http")) ReadHttp(*e);
   if (auto e = map.Take("log")) ReadLog(*e);
@@ -315,6 +331,9 @@ void Loader::ReadConnector(const YamlEntry& e) {
     ok = ok && type.has_value();
   } else {
     ok = false;
+  }
+  if (auto r = map.Take("rate")) {
+    ok = config_internal::ReadConnectorRate(*r, &diag_, &connector) && ok;
   }
   // Everything else belongs to the connector, which validates it when it is built.
   for (const YamlEntry& option : map.TakeRest()) {

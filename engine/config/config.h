@@ -49,6 +49,45 @@ struct ConnectorConfig {
   // 42, 1.5; anything quoted is a string). A string `path` is already resolved against
   // Config::base_dir; any other path-like option is the connector's to resolve.
   nlohmann::json options = nlohmann::json::object();
+  // `rate: {per_second, burst}`, kept by dispatch with a token bucket (a Twilio long code
+  // takes 1 message/s). 0: no limit.
+  double rate_per_second = 0;
+  uint32_t burst = 1;
+};
+
+// `agency:`: who the messages are from, for the email layout.
+struct AgencyConfig {
+  std::string name = "herald";
+  std::string logo_url;                 // https URL or empty; shown with alt text = name
+  std::string primary_color = "#1d4f91";  // #rrggbb
+  std::string footer;                   // address or legal line
+  std::string help_url;                 // empty: none
+};
+
+// `email:`: the sender of every email.
+struct EmailConfig {
+  std::string from_name;                             // display name ("" : agency name)
+  std::string from_address = "notices@localhost";    // the From and envelope sender
+  std::string reply_to;                              // empty: none
+};
+
+// `delivery:`: how dispatch routes, retries and gives up.
+struct DeliveryConfig {
+  // Connectors per channel, in failover order (`channels:`). Empty: every configured
+  // connector that carries the channel, in name order.
+  std::vector<std::string> email_connectors;
+  std::vector<std::string> sms_connectors;
+  uint32_t max_attempts = 8;                       // then a technical failure
+  int64_t retry_initial_us = 30LL * 1000000;       // first backoff; doubles, with jitter
+  int64_t retry_max_us = 3600LL * 1000000;         // backoff ceiling
+  int64_t max_age_us = 24LL * 3600 * 1000000;      // from creation: then a technical failure
+  int64_t send_lease_us = 120LL * 1000000;         // a send not settled by then is retried
+};
+
+// `status_callbacks:`: where status changes of messages are posted for case systems.
+struct StatusCallbackConfig {
+  std::string url;     // empty: off
+  std::string secret;  // HMAC-SHA256 key (from `secret_env`)
 };
 
 struct Config {
@@ -64,6 +103,10 @@ struct Config {
   std::string campaigns_dir;  // empty: none
   std::string templates_dir;  // empty: none
   std::map<std::string, ConnectorConfig> connectors;
+  AgencyConfig agency;
+  EmailConfig email;
+  DeliveryConfig delivery;
+  StatusCallbackConfig status_callbacks;
   Limits limits;
   HttpConfig http;
   std::string log_level = "info";

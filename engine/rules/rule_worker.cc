@@ -47,6 +47,7 @@ Micros RuleWorker::Step() {
     spdlog::warn("timer firer: {}; retrying", timers.status().ToString());
     return retry;
   }
+  if (*timers > 0 && on_fired_) on_fired_();
   if (*events > 0 || *timers > 0) {
     spdlog::debug("rule engine: {} event(s) processed, {} timer(s) handled", *events, *timers);
   }

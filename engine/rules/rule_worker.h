@@ -14,6 +14,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <thread>
 
 #include "engine/core/clock.h"
@@ -44,6 +45,9 @@ class RuleWorker {
   void Stop();
   // There may be new events: look now rather than at the next poll.
   void Notify() { waker_.Notify(); }
+  // Called on the worker's thread after a step that fired timers (so dispatch can look
+  // at the outbox now). Set before Start().
+  void SetOnFired(std::function<void()> on_fired) { on_fired_ = std::move(on_fired); }
 
  private:
   void Run();
@@ -56,6 +60,7 @@ class RuleWorker {
   ScheduleStore& store_;
   const Clock& clock_;
   Waker waker_;
+  std::function<void()> on_fired_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

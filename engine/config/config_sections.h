@@ -1,0 +1,36 @@
+// Readers of the messaging sections of herald.yaml (agency, email, channels, delivery,
+// status_callbacks, a connector's rate), split from config.cc to keep files small.
+// Internal to engine/config; each reports its problems to `diag` and leaves the defaults
+// in place for a value it could not read.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/config/config.h"
+#include "engine/config/yaml_reader.h"
+
+namespace herald::config_internal {
+
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+
+void ReadAgency(const YamlEntry& e, Diagnostics* diag, AgencyConfig* out);
+void ReadEmail(const YamlEntry& e, Diagnostics* diag, EmailConfig* out);
+void ReadDelivery(const YamlEntry& e, Diagnostics* diag, DeliveryConfig* out);
+void ReadStatusCallbacks(const YamlEntry& e, Diagnostics* diag, const EnvLookup& env,
+                         StatusCallbackConfig* out);
+// `channels: {email: [a, b], sms: [c]}`. Names are checked against the connectors once
+// the whole file is read: `refs` gets each (name, node).
+void ReadChannels(const YamlEntry& e, Diagnostics* diag, DeliveryConfig* out,
+                  std::vector<std::pair<std::string, YAML::Node>>* refs);
+// A connector's `rate: {per_second, burst}`; false when it was wrong.
+bool ReadConnectorRate(const YamlEntry& e, Diagnostics* diag, ConnectorConfig* out);
+
+// "Name <addr@example.org>" or "addr@example.org"; false with `error` set otherwise.
+bool ParseMailbox(std::string_view text, std::string* name, std::string* address,
+                  std::string* error);
+
+}  // namespace herald::config_internal

@@ -1,0 +1,49 @@
+// DispatchWorker: the background thread of `herald serve` that runs the Dispatcher.
+//
+// It loops: Dispatcher::Intake (new outbox intents), Dispatcher::SendReady (one round),
+// and, when both are idle, waits until the dispatcher's next wake-up (a retry or a rate
+// token), kPollMicros at most, or a Notify() (the rule worker fired timers). Storage
+// errors are logged without personal data and retried after kRetryMicros.
+//
+// Tests drive the Dispatcher directly with a FakeClock; this is the only part of
+// dispatch that waits for real time. Thread safety: Start/Stop from one thread; Notify
+// from any.
+#pragma once
+
+#include <atomic>
+#include <thread>
+
+#include "engine/core/clock.h"
+#include "engine/core/waker.h"
+#include "engine/dispatch/dispatcher.h"
+
+namespace herald {
+
+class DispatchWorker {
+ public:
+  static constexpr Micros kPollMicros = 200'000;
+  static constexpr Micros kRetryMicros = 1'000'000;
+  static constexpr size_t kIntakeStep = 512;
+  static constexpr size_t kSendStep = 1024;
+
+  DispatchWorker(Dispatcher& dispatcher, const Clock& clock);
+  ~DispatchWorker();
+  DispatchWorker(const DispatchWorker&) = delete;
+  DispatchWorker& operator=(const DispatchWorker&) = delete;
+
+  void Start();
+  void Stop();  // joins; the round in progress finishes first
+  void Notify() { waker_.Notify(); }
+
+ private:
+  void Run();
+  Micros Step();
+
+  Dispatcher& dispatcher_;
+  const Clock& clock_;
+  Waker waker_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace herald

@@ -1,0 +1,48 @@
+#include "engine/dispatch/message.h"
+
+#include <array>
+#include <utility>
+
+namespace herald {
+namespace {
+
+constexpr std::array<std::pair<MessageStatus, std::string_view>, 8> kStatusNames = {{
+    {MessageStatus::kQueued, "queued"},
+    {MessageStatus::kSending, "sending"},
+    {MessageStatus::kSent, "sent"},
+    {MessageStatus::kDelivered, "delivered"},
+    {MessageStatus::kBounced, "bounced"},
+    {MessageStatus::kFailed, "failed"},
+    {MessageStatus::kSuppressed, "suppressed"},
+    {MessageStatus::kCancelled, "cancelled"},
+}};
+
+}  // namespace
+
+std::string_view MessageStatusName(MessageStatus s) {
+  for (const auto& [status, name] : kStatusNames) {
+    if (status == s) return name;
+  }
+  return "";
+}
+
+std::optional<MessageStatus> MessageStatusFromName(std::string_view name) {
+  for (const auto& [status, n] : kStatusNames) {
+    if (n == name) return status;
+  }
+  return std::nullopt;
+}
+
+bool IsSettled(MessageStatus s) {
+  return s != MessageStatus::kQueued && s != MessageStatus::kSending;
+}
+
+nlohmann::json MessageEventToJson(const MessageEvent& e) {
+  nlohmann::json j = {{"at", e.at}, {"status", MessageStatusName(e.status)}};
+  if (!e.detail.empty()) j["detail"] = e.detail;
+  if (!e.connector.empty()) j["connector"] = e.connector;
+  if (e.attempt != 0) j["attempt"] = e.attempt;
+  return j;
+}
+
+}  // namespace herald

@@ -1,0 +1,86 @@
+// RocksMessageStore: the MessageStore (engine/dispatch/message_store.h) on its own RocksDB
+// database (data/messages).
+//
+// Column families: messages (id -> message), ready (BE(next_attempt_at) id -> ""),
+// provider (KS(connector) KS(provider_id) -> id), case_messages (KS(case_id) id -> ""),
+// callbacks (BE(seq) -> callback), meta (format version, secret, outbox cursor, callback
+// seq). Commit reads the stored versions of the messages it puts (one MultiGet) and
+// derives the ready, provider and case entries from old and new, so the invariants of
+// MessageStore hold whatever the caller passes. The ready family is a queue like the
+// schedule store's timers: time-ordered keys, bounded iterators, compaction of files
+// that are mostly tombstones.
+//
+// Thread safety: every method may be called concurrently; the destructor must not race
+// with other calls. RocksDB types never appear here.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/core/result.h"
+#include "engine/dispatch/message_store.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+}  // namespace rocksdb
+
+namespace herald {
+
+struct MessageStoreOptions {
+  std::string path;         // created (with parents) when missing
+  bool sync_writes = true;  // only tests and benchmarks turn it off
+  size_t block_cache_bytes = 16 << 20;
+};
+
+class RocksMessageStore final : public MessageStore {
+ public:
+  // Errors as RocksScheduleStore::Open: InvalidArgument (empty path, another database),
+  // Unavailable (locked), IOError, Corruption (damaged or unknown format).
+  static Result<std::unique_ptr<RocksMessageStore>> Open(const MessageStoreOptions& options);
+  ~RocksMessageStore() override;
+  RocksMessageStore(const RocksMessageStore&) = delete;
+  RocksMessageStore& operator=(const RocksMessageStore&) = delete;
+
+  const std::string& Secret() const override { return secret_; }
+  Result<uint64_t> OutboxCursor() override;
+  Result<std::optional<Message>> Get(std::string_view id) override;
+  Result<std::vector<std::optional<Message>>> GetMany(const std::vector<std::string>& ids) override;
+  Result<std::optional<Message>> FindByProvider(std::string_view connector,
+                                                std::string_view provider_id) override;
+  Result<std::vector<std::string>> MessagesForCase(std::string_view case_id) override;
+  Result<std::vector<Message>> Ready(Micros now, size_t limit) override;
+  Result<std::optional<Micros>> NextReady() override;
+  Result<size_t> ReadyCount() override;
+  Result<std::vector<StatusCallback>> DueCallbacks(Micros now, size_t limit) override;
+  Status Commit(const MessageBatch& batch) override;
+
+  // Compacts every family (tests of retention; benchmarks).
+  Status CompactAll();
+
+ private:
+  enum Cf : size_t { kMessages, kReady, kProvider, kCaseMessages, kCallbacks, kMeta, kDefault };
+
+  explicit RocksMessageStore(MessageStoreOptions options) : options_(std::move(options)) {}
+  Status OpenDb();
+  Status LoadState();
+  Result<std::optional<std::string>> GetValue(Cf cf, std::string_view key, std::string_view what);
+  Result<std::vector<std::string>> ReadyIds(Micros now, size_t limit);
+
+  MessageStoreOptions options_;
+  rocksdb::DB* db_ = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs_;
+  std::string secret_;
+  std::mutex commit_mu_;
+  uint64_t callback_seq_ = 0;  // guarded by commit_mu_
+  size_t ready_count_ = 0;     // guarded by commit_mu_
+  // A lower bound of the live keys in `ready` ("" at first): reads seek from it.
+  std::string ready_floor_;         // guarded by commit_mu_
+  uint64_t commit_generation_ = 0;  // guarded by commit_mu_
+};
+
+}  // namespace herald
