@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -84,6 +85,15 @@ struct SendOutcome {
 
 std::string_view SendOutcomeKindName(SendOutcome::Kind kind);  // "accepted", "temporary", ...
 
+// An HTTP request a gateway made to herald (a delivery receipt), for the connector to
+// authenticate. Names of headers are lower-case.
+struct CallbackRequest {
+  std::string url;  // the full public URL it was sent to (public_url + path + query)
+  std::vector<std::pair<std::string, std::string>> form;  // form fields, in order
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;  // the raw body
+};
+
 class Connector {
  public:
   virtual ~Connector() = default;
@@ -99,6 +109,11 @@ class Connector {
   // Hands one message to the gateway; blocks until the gateway answered or a timeout set
   // in the connector's options passed. Never throws.
   virtual SendOutcome Send(const OutboundMessage& message) = 0;
+
+  // True when `request` provably comes from this connector's gateway (Twilio: its
+  // X-Twilio-Signature; webhook: its HMAC headers). The default, for gateways that sign
+  // nothing, is false: the receipt then needs an API key.
+  virtual bool VerifyCallback(const CallbackRequest& request) const { return false; }
 };
 
 }  // namespace herald

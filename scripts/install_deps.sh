@@ -12,7 +12,7 @@ PACKAGES=(
   libcurl4-openssl-dev libcpp-httplib-dev nlohmann-json3-dev libssl-dev
   libicu-dev libcmark-dev libkainjow-mustache-dev libphonenumber-dev
   # tools used by tests and benchmarks
-  curl python3 tzdata
+  curl python3 python3-aiosmtpd tzdata
 )
 if [[ "${1:-}" == "--bench" ]]; then
   PACKAGES+=(wrk)

@@ -67,6 +67,10 @@ void HttpServer::Impl::RegisterRoutes() {
   AddRoute("DELETE", R"(/v1/cases/([^/]+)/schedule/([^/]+)/([^/]+))",
            "/v1/cases/{case_id}/schedule/{campaign}/{rule}", bind(&Impl::DeleteSchedulePlan));
   AddRoute("POST", "/v1/admin/reload", "/v1/admin/reload", bind(&Impl::PostReload));
+  AddRoute("POST", R"(/v1/receipts/([^/]+))", "/v1/receipts/{connector}", bind(&Impl::PostReceipt));
+  AddRoute("GET", R"(/v1/messages/([^/]+))", "/v1/messages/{message_id}", bind(&Impl::GetMessage));
+  AddRoute("GET", R"(/v1/cases/([^/]+)/messages)", "/v1/cases/{case_id}/messages",
+           bind(&Impl::GetCaseMessages));
   AddRoute("GET", "/healthz", "/healthz", bind(&Impl::Healthz));
   AddRoute("GET", "/readyz", "/readyz", bind(&Impl::Readyz));
   AddRoute("GET", "/metrics", "/metrics", bind(&Impl::Metrics));

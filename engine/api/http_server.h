@@ -17,6 +17,8 @@
 #include "engine/config/config.h"
 #include "engine/core/clock.h"
 #include "engine/core/result.h"
+#include "engine/dispatch/dispatcher.h"
+#include "engine/dispatch/message_store.h"
 #include "engine/schedule/schedule_store.h"
 #include "engine/store/event_log.h"
 
@@ -50,6 +52,16 @@ struct ServerDeps {
   // Reloads and validates the campaigns, swapping them in when valid. A Status error is a
   // storage failure after the new set was validated.
   std::function<Result<ReloadOutcome>()> reload;
+
+  // Messages (optional; without them the message routes answer 503). Reads go to the
+  // store; receipts go through the hooks, which dispatch serialises.
+  MessageStore* messages = nullptr;
+  // Whether a connector of that name exists (receipts for others are 404).
+  std::function<bool(const std::string& connector)> has_connector;
+  // Whether the connector vouches for the request (a gateway signature). When it does not,
+  // the receipt needs an API key with the ingest scope.
+  std::function<bool(const std::string& connector, const CallbackRequest& request)> verify_receipt;
+  std::function<Status(const Receipt& receipt, bool* found)> apply_receipt;
 };
 
 // One registered route, in OpenAPI form: {"POST", "/v1/events"}, {"GET", "/v1/cases/{case_id}"}.

@@ -42,6 +42,10 @@ struct HttpServer::Impl {
   void GetSchedule(const httplib::Request& req, httplib::Response& res);
   void DeleteSchedulePlan(const httplib::Request& req, httplib::Response& res);
   void PostReload(const httplib::Request& req, httplib::Response& res);
+  // Message handlers (message_handlers.cc).
+  void PostReceipt(const httplib::Request& req, httplib::Response& res);
+  void GetMessage(const httplib::Request& req, httplib::Response& res);
+  void GetCaseMessages(const httplib::Request& req, httplib::Response& res);
 
   ServerDeps deps;
   Authenticator auth;

@@ -10,6 +10,7 @@
 #include "engine/cli/args.h"
 #include "engine/cli/commands.h"
 #include "engine/cli/config_loader.h"
+#include "engine/cli/messaging.h"
 #include "engine/core/log.h"
 #include "engine/core/sha256.h"
 #include "engine/rules/campaign_loader.h"
@@ -99,10 +100,20 @@ void PrintBanner(const Config& config, const CampaignSet& campaigns, int port,
 // Loads the campaigns again and, when they are valid, swaps them in through `control`.
 // Serialised by `mu` so that a SIGHUP and an HTTP reload never apply out of order.
 Result<ReloadOutcome> ReloadCampaigns(const Config& config, ScheduleControl& control,
-                                      std::mutex& mu) {
+                                      std::mutex& mu, TemplateComposer* composer) {
   std::lock_guard<std::mutex> lock(mu);
   ReloadOutcome out;
   CampaignLoad load = LoadCampaigns(config.campaigns_dir, config.templates_dir);
+  std::vector<ConfigError> template_errors;
+  Result<TemplateSet> templates = config.templates_dir.empty()
+                                      ? Result<TemplateSet>(TemplateSet())
+                                      : TemplateSet::Load(config.templates_dir, &template_errors);
+  if (!templates.ok()) {
+    if (template_errors.empty()) {
+      template_errors.push_back({config.templates_dir, 0, 0, templates.status().message()});
+    }
+    load.errors.insert(load.errors.end(), template_errors.begin(), template_errors.end());
+  }
   if (!load.ok()) {
     for (const ConfigError& e : load.errors) spdlog::error("reload: {}", e.ToString());
     spdlog::error("reload refused: {} error(s); the running campaigns are kept",
@@ -115,6 +126,7 @@ Result<ReloadOutcome> ReloadCampaigns(const Config& config, ScheduleControl& con
     spdlog::error("reload: {}", sweep.status().ToString());
     return sweep.status();
   }
+  composer->SetContent(load.campaigns, std::move(templates).value());
   out.campaigns = load.campaigns.size();
   out.rules = load.campaigns.rule_count();
   out.cancelled = sweep->cancelled;
@@ -155,6 +167,11 @@ int RunServe(int argc, char** argv, int first) {
     return 1;
   }
   if (!campaigns->note.empty()) spdlog::info("{}", campaigns->note);
+  std::optional<TemplateSet> templates = LoadTemplatesOrReport(config);
+  if (!templates) {
+    spdlog::error("not starting: the templates have errors (listed above)");
+    return 1;
+  }
 
   // Signals are taken synchronously by this thread; block them before any thread starts
   // so that none of the workers receives them.
@@ -197,6 +214,14 @@ int RunServe(int argc, char** argv, int first) {
   // the log's last sequence every RuleWorker::kPollMicros) and fires timers when due,
   // including those that fell due while the engine was down.
   RuleWorker worker(rule_engine, timer_firer, *db, **schedule, clock);
+  Result<std::unique_ptr<Messaging>> messaging =
+      StartMessaging(config, campaigns->campaigns, *templates, **schedule, clock);
+  if (!messaging.ok()) {
+    spdlog::error("not starting: {}", messaging.status().message());
+    return 1;
+  }
+  DispatchWorker* dispatch_worker = (*messaging)->worker.get();
+  worker.SetOnFired([dispatch_worker] { dispatch_worker->Notify(); });
   worker.Start();
 
   ServerDeps deps;
@@ -209,8 +234,19 @@ int RunServe(int argc, char** argv, int first) {
   deps.cancel_plan = [&control](const PlanKey& key, const std::string& reason) {
     return control.Cancel(key, reason);
   };
-  deps.reload = [&config, &control, &reload_mu] {
-    return ReloadCampaigns(config, control, reload_mu);
+  TemplateComposer* composer = (*messaging)->composer.get();
+  Messaging* msg = messaging->get();
+  deps.messages = msg->store.get();
+  deps.has_connector = [msg](const std::string& name) { return msg->Find(name) != nullptr; };
+  deps.verify_receipt = [msg](const std::string& name, const CallbackRequest& request) {
+    const Connector* c = msg->Find(name);
+    return c != nullptr && c->VerifyCallback(request);
+  };
+  deps.apply_receipt = [msg](const Receipt& receipt, bool* found) {
+    return msg->dispatcher->ApplyReceipt(receipt, found);
+  };
+  deps.reload = [&config, &control, &reload_mu, composer] {
+    return ReloadCampaigns(config, control, reload_mu, composer);
   };
   HttpServer server(deps);
   Result<int> port = server.Start(config.listen_host, config.listen_port);
@@ -228,12 +264,13 @@ int RunServe(int argc, char** argv, int first) {
     sigwait(&signals, &signal_number);
     if (signal_number != SIGHUP) break;
     spdlog::info("SIGHUP received; reloading the campaigns");
-    (void)ReloadCampaigns(config, control, reload_mu);  // it logs the outcome
+    (void)ReloadCampaigns(config, control, reload_mu, composer);  // it logs the outcome
     worker.Notify();
   }
   spdlog::info("signal {} received; stopping", signal_number);
   server.Stop();
-  worker.Stop();  // finishes the batch in progress: nothing half-done is left behind
+  worker.Stop();       // finishes the batch in progress: nothing half-done is left behind
+  messaging->reset();  // the dispatch round in progress finishes too
   schedule->reset();
   store->reset();
   spdlog::info("stopped");

@@ -233,6 +233,8 @@ int RunSimulate(int argc, char** argv, int first) {
   const std::optional<LoadedCampaigns> campaigns = LoadCampaignsOrReport(*config);
   if (!campaigns) return 1;
   if (!campaigns->note.empty()) std::fprintf(stderr, "note: %s\n", campaigns->note.c_str());
+  std::optional<TemplateSet> templates = LoadTemplatesOrReport(*config);
+  if (!templates) return 1;
 
   std::optional<std::vector<SimEvent>> events = has_events
                                                     ? ReadEventsFile(*args.Get("events"), *config)
@@ -247,6 +249,8 @@ int RunSimulate(int argc, char** argv, int first) {
   SimulationOptions options;
   options.work_dir = scratch.path();
   options.all_records = args.Has("all");
+  options.templates = std::move(*templates);
+  options.composer = ComposerSettings{config->agency, config->email, config->public_url};
   if (until) {
     options.until = *until;
   } else {

@@ -50,4 +50,21 @@ std::optional<LoadedCampaigns> LoadCampaignsOrReport(const Config& config) {
   return out;
 }
 
+std::optional<TemplateSet> LoadTemplatesOrReport(const Config& config) {
+  if (config.templates_dir.empty()) return TemplateSet();
+  std::error_code ec;
+  if (config.source == kEmbeddedConfigName &&
+      !std::filesystem::is_directory(config.templates_dir, ec)) {
+    return TemplateSet();
+  }
+  std::vector<ConfigError> errors;
+  Result<TemplateSet> set = TemplateSet::Load(config.templates_dir, &errors);
+  if (set.ok()) return std::move(set).value();
+  for (const ConfigError& e : errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
+  if (errors.empty()) std::fprintf(stderr, "%s\n", set.status().ToString().c_str());
+  std::fprintf(stderr, "%zu error(s) in %s/\n", std::max<size_t>(errors.size(), 1),
+               config.templates_dir.c_str());
+  return std::nullopt;
+}
+
 }  // namespace herald::cli

@@ -7,6 +7,7 @@
 
 #include "engine/config/config.h"
 #include "engine/rules/campaign.h"
+#include "templates/template_set.h"
 
 namespace herald::cli {
 
@@ -28,5 +29,10 @@ struct LoadedCampaigns {
 // exists only in a checkout; outside one the default runs with no campaigns instead of
 // failing (the note says so). A configuration file's campaigns directory must exist.
 std::optional<LoadedCampaigns> LoadCampaignsOrReport(const Config& config);
+
+// Loads the templates of `config` (every file, checked), printing every error to stderr
+// followed by a count. nullopt when any has a problem. Like the campaigns, the embedded
+// default's ./samples/templates is optional outside a checkout: an empty set then.
+std::optional<TemplateSet> LoadTemplatesOrReport(const Config& config);
 
 }  // namespace herald::cli

@@ -14,6 +14,7 @@
 #include "engine/core/time_format.h"
 #include "engine/rules/rule_engine.h"
 #include "engine/rules/timer_firer.h"
+#include "engine/store/message_store_rocks.h"
 #include "engine/store/rocks_store.h"
 #include "engine/store/schedule_store_rocks.h"
 
@@ -52,6 +53,15 @@ class Simulator {
     Result<std::unique_ptr<RocksScheduleStore>> sched = RocksScheduleStore::Open(sso, clock_);
     if (!sched.ok()) return sched.status();
     sched_ = std::move(sched).value();
+    MessageStoreOptions mso;
+    mso.path = options_.work_dir + "/messages";
+    mso.sync_writes = false;
+    mso.fixed_secret = "herald simulate";  // message ids, and the links built from them, repeat
+    Result<std::unique_ptr<RocksMessageStore>> messages = RocksMessageStore::Open(mso);
+    if (!messages.ok()) return messages.status();
+    messages_ = std::move(messages).value();
+    composer_ = std::make_unique<TemplateComposer>(*sched_, *messages_, options_.composer,
+                                                   campaigns_, options_.templates);
     engine_ = std::make_unique<RuleEngine>(campaigns_, *log_, *sched_, clock_, zones_);
     firer_ = std::make_unique<TimerFirer>(campaigns_, *sched_, clock_, zones_);
     return Status::Ok();
@@ -96,9 +106,6 @@ class Simulator {
       if (intents->empty()) return Status::Ok();
       for (const OutboxIntent& i : *intents) {
         outbox_seen_ = i.queue_seq;
-        Result<std::optional<CaseView>> view = sched_->GetCase(i.plan.case_id);
-        if (!view.ok()) return view.status();
-        const Recipient recipient = *view && (**view).recipient ? *(**view).recipient : Recipient{};
         nlohmann::json base = {{"at", FormatRfc3339(i.fired_at)},
                                {"campaign", i.plan.campaign},
                                {"rule", i.plan.rule},
@@ -108,21 +115,27 @@ class Simulator {
                                {"subject", nullptr},
                                {"body", nullptr},
                                {"segments", nullptr}};
-        if (i.channels.empty()) {
+        Result<std::vector<Message>> made = composer_->Compose(i, i.fired_at);
+        if (!made.ok()) return made.status();
+        for (const Message& m : *made) {
           nlohmann::json j = base;
-          j["channel"] = nullptr;
-          j["to"] = nullptr;
-          j["status"] = "suppressed";
-          j["reason"] = "no usable channel";
-          Add(i.fired_at, i.plan, kMessage, std::move(j));
-        }
-        for (const std::string& name : i.channels) {
-          nlohmann::json j = base;
-          j["channel"] = name;
-          const std::optional<std::string>& to =
-              ChannelFromName(name) == Channel::kSms ? recipient.phone : recipient.email;
-          j["to"] = to ? nlohmann::json(*to) : nlohmann::json(nullptr);
-          j["status"] = "sent";
+          j["channel"] =
+              i.channels.empty() ? nlohmann::json(nullptr) : nlohmann::json(ChannelName(m.channel));
+          j["to"] = m.to.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.to);
+          j["locale"] = m.locale;
+          if (m.status == MessageStatus::kQueued) {
+            j["status"] = "sent";
+            if (m.channel == Channel::kEmail) {
+              j["subject"] = m.subject;
+              j["body"] = m.text;
+            } else {
+              j["body"] = m.sms_text;
+              j["segments"] = m.sms_segments;
+            }
+          } else {
+            j["status"] = MessageStatusName(m.status);
+            j["reason"] = m.reason;
+          }
           Add(i.fired_at, i.plan, kMessage, std::move(j));
         }
       }
@@ -213,6 +226,8 @@ class Simulator {
   ZoneCache zones_;
   std::unique_ptr<RocksStore> log_;
   std::unique_ptr<RocksScheduleStore> sched_;
+  std::unique_ptr<RocksMessageStore> messages_;
+  std::unique_ptr<TemplateComposer> composer_;
   std::unique_ptr<RuleEngine> engine_;
   std::unique_ptr<TimerFirer> firer_;
   uint64_t outbox_seen_ = 0;

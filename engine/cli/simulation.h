@@ -13,9 +13,12 @@
 // What comes out is one JSON object a line (keys sorted, nlohmann's order), in time order:
 // - a message: {"at","campaign","rule","case_id","recipient_id","channel","locale","to",
 //   "subject","body","segments","status":"sent"}, one line per channel; `to` is the
-//   recipient's address on that channel as of the send; subject, body and segments are
-//   null until rendering arrives. A recipient with no usable channel gives one line with
-//   channel and to null, "status":"suppressed" and a reason;
+//   recipient's address on that channel as of the send; subject (email), body (the email's
+//   plain-text part or the SMS text) and segments (SMS) as rendered by the same composer
+//   as serve's (null where they do not apply). A message that cannot be rendered (a
+//   missing variable, an SMS over max_segments) has "status":"failed" and a reason; a
+//   recipient with no usable channel gives one line with channel and to null,
+//   "status":"suppressed" and a reason;
 // - a cancelled send: {"at","campaign","rule","case_id","recipient_id","status":"cancelled",
 //   "due","reason"};
 // - a deferred send: {"at","campaign","rule","case_id","recipient_id","status":"deferred",
@@ -34,7 +37,9 @@
 #include "engine/core/clock.h"
 #include "engine/core/event.h"
 #include "engine/core/result.h"
+#include "engine/dispatch/template_composer.h"
 #include "engine/rules/campaign.h"
+#include "templates/template_set.h"
 
 namespace herald::cli {
 
@@ -48,6 +53,9 @@ struct SimulationOptions {
   std::string work_dir;  // an empty directory for the stores; the caller removes it
   Micros until = 0;      // fire timers up to here (inclusive) after the last event
   bool all_records = false;
+  // Rendering: every message is rendered as serve would (TemplateComposer).
+  TemplateSet templates;
+  ComposerSettings composer;
 };
 
 struct SimulationOutput {

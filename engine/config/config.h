@@ -58,17 +58,18 @@ struct ConnectorConfig {
 // `agency:`: who the messages are from, for the email layout.
 struct AgencyConfig {
   std::string name = "herald";
-  std::string logo_url;                 // https URL or empty; shown with alt text = name
+  std::string logo_url;                   // https URL or empty; shown with alt text = name
   std::string primary_color = "#1d4f91";  // #rrggbb
-  std::string footer;                   // address or legal line
-  std::string help_url;                 // empty: none
+  std::string footer;                     // who sends this and why (plain text)
+  std::string address;                    // postal address (plain text)
+  std::string help_url;                   // empty: none
 };
 
 // `email:`: the sender of every email.
 struct EmailConfig {
-  std::string from_name;                             // display name ("" : agency name)
-  std::string from_address = "notices@localhost";    // the From and envelope sender
-  std::string reply_to;                              // empty: none
+  std::string from_name;                           // display name ("" : agency name)
+  std::string from_address = "notices@localhost";  // the From and envelope sender
+  std::string reply_to;                            // empty: none
 };
 
 // `delivery:`: how dispatch routes, retries and gives up.
@@ -77,11 +78,11 @@ struct DeliveryConfig {
   // connector that carries the channel, in name order.
   std::vector<std::string> email_connectors;
   std::vector<std::string> sms_connectors;
-  uint32_t max_attempts = 8;                       // then a technical failure
-  int64_t retry_initial_us = 30LL * 1000000;       // first backoff; doubles, with jitter
-  int64_t retry_max_us = 3600LL * 1000000;         // backoff ceiling
-  int64_t max_age_us = 24LL * 3600 * 1000000;      // from creation: then a technical failure
-  int64_t send_lease_us = 120LL * 1000000;         // a send not settled by then is retried
+  uint32_t max_attempts = 8;                   // then a technical failure
+  int64_t retry_initial_us = 30LL * 1000000;   // first backoff; doubles, with jitter
+  int64_t retry_max_us = 3600LL * 1000000;     // backoff ceiling
+  int64_t max_age_us = 24LL * 3600 * 1000000;  // from creation: then a technical failure
+  int64_t send_lease_us = 120LL * 1000000;     // a send not settled by then is retried
 };
 
 // `status_callbacks:`: where status changes of messages are posted for case systems.

@@ -100,6 +100,9 @@ void ReadAgency(const YamlEntry& e, Diagnostics* diag, AgencyConfig* out) {
   if (auto v = map.Take("footer")) {
     if (auto s = ReadString(*v, diag)) out->footer = *s;
   }
+  if (auto v = map.Take("address")) {
+    if (auto s = ReadString(*v, diag)) out->address = *s;
+  }
   if (auto v = map.Take("primary_color")) {
     if (auto s = ReadString(*v, diag)) {
       bool ok = s->size() == 7 && (*s)[0] == '#';

@@ -89,6 +89,7 @@ struct Message {
   // The rendering, fixed at intake (personal data: retention purges it).
   std::string subject;       // email
   std::string mime;          // email: the complete RFC 5322 message
+  std::string text;          // email: its plain-text part, as rendered (for previews)
   std::string sms_text;      // sms
   std::string sms_encoding;  // "GSM-7" or "UCS-2"
   int sms_segments = 0;

@@ -112,6 +112,7 @@ std::string EncodeMessage(const Message& m) {
   j["provider_id"] = m.provider_id;
   j["subject"] = m.subject;
   j["mime"] = m.mime;
+  j["text"] = m.text;
   j["sms_text"] = m.sms_text;
   j["sms_encoding"] = m.sms_encoding;
   j["sms_segments"] = m.sms_segments;
@@ -153,6 +154,7 @@ Result<Message> DecodeMessage(std::string_view value) {
     Opt(j, "provider_id", &m.provider_id);
     Opt(j, "subject", &m.subject);
     Opt(j, "mime", &m.mime);
+    Opt(j, "text", &m.text);
     Opt(j, "sms_text", &m.sms_text);
     Opt(j, "sms_encoding", &m.sms_encoding);
     Opt(j, "sms_segments", &m.sms_segments);

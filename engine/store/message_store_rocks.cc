@@ -97,7 +97,9 @@ Status RocksMessageStore::OpenDb() {
 Status RocksMessageStore::LoadState() {
   Result<std::optional<std::string>> secret = GetValue(kMeta, kMessageSecretKey, "the secret");
   if (!secret.ok()) return secret.status();
-  if (secret->has_value()) {
+  if (!options_.fixed_secret.empty()) {
+    secret_ = options_.fixed_secret;
+  } else if (secret->has_value()) {
     secret_ = **secret;
   } else {
     unsigned char bytes[32];

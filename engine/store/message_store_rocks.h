@@ -35,6 +35,9 @@ struct MessageStoreOptions {
   std::string path;         // created (with parents) when missing
   bool sync_writes = true;  // only tests and benchmarks turn it off
   size_t block_cache_bytes = 16 << 20;
+  // Non-empty: used as the secret instead of the random one stored with the data, so ids
+  // repeat from run to run (`herald simulate`'s scratch store; never for serve).
+  std::string fixed_secret;
 };
 
 class RocksMessageStore final : public MessageStore {

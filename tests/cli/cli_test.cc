@@ -264,18 +264,30 @@ TEST_CASE("simulate: the sample campaign over the sample events") {
   const auto interview =
       Matching(lines, {{"case_id", "SNAP-2026-0417"}, {"rule", "interview-reminder"}});
   REQUIRE(interview.size() == 2);
-  CHECK(interview[0] == nlohmann::json{{"at", "2026-03-13T16:00:00Z"},
-                                       {"campaign", "snap-recertification"},
-                                       {"rule", "interview-reminder"},
-                                       {"case_id", "SNAP-2026-0417"},
-                                       {"recipient_id", "person-0417"},
-                                       {"channel", "sms"},
-                                       {"locale", "es"},
-                                       {"to", "+13125550143"},
-                                       {"subject", nullptr},
-                                       {"body", nullptr},
-                                       {"segments", nullptr},
-                                       {"status", "sent"}});
+  nlohmann::json sms = interview[0];
+  // Rendered as serve renders it: the Spanish SMS, within the campaign's segment limit.
+  REQUIRE(sms["body"].is_string());
+  CHECK(sms["body"].get<std::string>().find("STOP") != std::string::npos);
+  CHECK(sms["body"].get<std::string>().find("{{") == std::string::npos);
+  REQUIRE(sms["segments"].is_number_integer());
+  CHECK(sms["segments"].get<int>() >= 1);
+  CHECK(sms["segments"].get<int>() <= 2);
+  sms.erase("body");
+  sms.erase("segments");
+  CHECK(sms == nlohmann::json{{"at", "2026-03-13T16:00:00Z"},
+                              {"campaign", "snap-recertification"},
+                              {"rule", "interview-reminder"},
+                              {"case_id", "SNAP-2026-0417"},
+                              {"recipient_id", "person-0417"},
+                              {"channel", "sms"},
+                              {"locale", "es"},
+                              {"to", "+13125550143"},
+                              {"subject", nullptr},
+                              {"status", "sent"}});
+  REQUIRE(interview[1]["subject"].is_string());
+  CHECK(!interview[1]["subject"].get<std::string>().empty());
+  CHECK(interview[1]["body"].get<std::string>().find("{{") == std::string::npos);
+  CHECK(interview[1]["segments"].is_null());
   CHECK(interview[1]["channel"] == "email");
   CHECK(interview[1]["to"] == "maria.garcia@example.org");
   // Its documents reminder: three sends four days apart, on sms (their first channel).

@@ -1,0 +1,238 @@
+#include "connectors/twilio/twilio_connector.h"
+
+#include <cctype>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "connectors/http/http_util.h"
+#include "engine/core/validate.h"
+
+namespace herald {
+
+namespace {
+
+constexpr std::string_view kType = "twilio";
+
+bool IsSid(std::string_view s, std::string_view prefix) {
+  if (s.size() != prefix.size() + 32 || s.substr(0, prefix.size()) != prefix) return false;
+  for (char c : s.substr(prefix.size())) {
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+const SystemClock& FallbackClock() {
+  static const SystemClock kClock;
+  return kClock;
+}
+
+class TwilioConnector final : public Connector {
+ public:
+  TwilioConnector(std::string name, TwilioOptions options, const Clock* clock)
+      : name_(std::move(name)),
+        options_(std::move(options)),
+        clock_(clock != nullptr ? clock : &FallbackClock()),
+        url_(options_.base_url + "/2010-04-01/Accounts/" + options_.account_sid + "/Messages.json"),
+        client_(options_.http) {}
+
+  const std::string& name() const override { return name_; }
+  std::string_view type() const override { return kType; }
+  std::vector<Channel> channels() const override { return {Channel::kSms}; }
+  int max_concurrency() const override { return options_.http.concurrency; }
+
+  SendOutcome Send(const OutboundMessage& message) override {
+    if (message.channel != Channel::kSms) {
+      return SendOutcome::Failure(SendOutcome::Kind::kPermanent, "channel",
+                                  "the twilio connector carries sms only");
+    }
+    if (message.to.empty()) {
+      return SendOutcome::Failure(SendOutcome::Kind::kPermanent, "no_recipient",
+                                  "the message has no phone number");
+    }
+    if (message.sms_text.empty()) {
+      return SendOutcome::Failure(SendOutcome::Kind::kPermanent, "empty_body",
+                                  "the message has no text");
+    }
+    std::vector<std::pair<std::string, std::string>> form;
+    form.reserve(5);
+    form.emplace_back("To", message.to);
+    if (!options_.from.empty()) form.emplace_back("From", options_.from);
+    if (!options_.messaging_service_sid.empty()) {
+      form.emplace_back("MessagingServiceSid", options_.messaging_service_sid);
+    }
+    form.emplace_back("Body", message.sms_text);
+    if (!message.status_callback_url.empty()) {
+      form.emplace_back("StatusCallback", message.status_callback_url);
+    }
+    std::string body = http::FormEncode(form);
+
+    http::HttpRequest request;
+    request.url = url_;
+    request.body = body;
+    request.content_type = "application/x-www-form-urlencoded";
+    request.headers = {"Accept: application/json"};
+    request.basic_user = options_.account_sid;
+    request.basic_password = options_.auth_token;
+    http::HttpResponse reply = client_.Post(request);
+    return ClassifyTwilioReply(reply, clock_->NowMicros());
+  }
+
+ private:
+  std::string name_;
+  TwilioOptions options_;
+  const Clock* clock_;
+  std::string url_;
+  http::HttpClient client_;
+};
+
+// Twilio's error body: {"code": 21211, "message": "...", "more_info": "...", "status": 400}.
+struct TwilioError {
+  std::string code;
+  std::string message;
+};
+
+TwilioError ParseError(std::string_view body) {
+  TwilioError e;
+  nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return e;
+  auto code = j.find("code");
+  if (code != j.end()) {
+    if (code->is_number_integer()) {
+      e.code = std::to_string(code->get<int64_t>());
+    } else if (code->is_string()) {
+      e.code = http::SanitizeGatewayText(code->get<std::string>(), 16);
+    }
+  }
+  auto msg = j.find("message");
+  if (msg != j.end() && msg->is_string()) e.message = msg->get<std::string>();
+  return e;
+}
+
+}  // namespace
+
+bool IsAlphanumericSenderId(std::string_view s) {
+  if (s.empty() || s.size() > 11 || s.front() == ' ' || s.back() == ' ') return false;
+  bool letter = false;
+  for (char c : s) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (std::isalpha(u)) {
+      letter = true;
+    } else if (!std::isdigit(u) && c != ' ') {
+      return false;
+    }
+  }
+  return letter;
+}
+
+Result<TwilioOptions> ParseTwilioOptions(const ConnectorConfig& config,
+                                         const http::EnvLookup& env) {
+  http::OptionReader r(config);
+  TwilioOptions o;
+  if (auto sid = r.String("account_sid")) {
+    if (IsSid(*sid, "AC")) {
+      o.account_sid = *sid;
+    } else {
+      r.Error("account_sid", "must be \"AC\" followed by 32 hexadecimal digits");
+    }
+  } else if (!r.Has("account_sid")) {
+    r.Missing("account_sid");
+  }
+  if (auto token = r.Secret("auth_token", "auth_token_env", env)) o.auth_token = *token;
+
+  bool has_from = r.Has("from");
+  bool has_service = r.Has("messaging_service_sid");
+  if (!has_from && !has_service) {
+    r.Error("from", "required (or messaging_service_sid)");
+  }
+  if (auto from = r.String("from")) {
+    if (IsE164Phone(*from) || IsAlphanumericSenderId(*from)) {
+      o.from = *from;
+    } else {
+      r.Error("from",
+              "must be an E.164 number (+14155550100) or an alphanumeric sender id (1-11 "
+              "letters, digits and spaces, with a letter)");
+    }
+  }
+  if (auto service = r.String("messaging_service_sid")) {
+    if (IsSid(*service, "MG")) {
+      o.messaging_service_sid = *service;
+    } else {
+      r.Error("messaging_service_sid", "must be \"MG\" followed by 32 hexadecimal digits");
+    }
+  }
+  if (auto url = r.String("base_url")) {
+    if (auto problem = http::CheckHttpUrl(*url, /*allow_query=*/false)) {
+      r.Error("base_url", *problem);
+    } else {
+      std::string u = *url;
+      while (!u.empty() && u.back() == '/') u.pop_back();
+      o.base_url = u;
+    }
+  }
+  o.http = http::ReadHttpClientOptions(r);
+  Status s = r.Finish();
+  if (!s.ok()) return s;
+  return o;
+}
+
+Result<std::unique_ptr<Connector>> MakeTwilioConnector(const ConnectorConfig& config,
+                                                       const ConnectorEnv& env,
+                                                       const http::EnvLookup& lookup) {
+  Result<TwilioOptions> options = ParseTwilioOptions(config, lookup);
+  if (!options.ok()) return options.status();
+  return std::unique_ptr<Connector>(
+      new TwilioConnector(config.name, std::move(options).value(), env.clock));
+}
+
+Result<std::unique_ptr<Connector>> CreateTwilioConnector(const ConnectorConfig& config,
+                                                         const ConnectorEnv& env) {
+  return MakeTwilioConnector(config, env, http::ProcessEnv());
+}
+
+SendOutcome ClassifyTwilioReply(const http::HttpResponse& reply, Micros now) {
+  using Kind = SendOutcome::Kind;
+  if (reply.transport == http::HttpResponse::Transport::kTimeout) {
+    return SendOutcome::Failure(Kind::kTemporary, "timeout",
+                                http::SanitizeGatewayText(reply.error));
+  }
+  if (!reply.ok()) {
+    return SendOutcome::Failure(Kind::kTemporary, "network",
+                                http::SanitizeGatewayText(reply.error));
+  }
+  const long status = reply.status;
+  if (status >= 200 && status < 300) {
+    nlohmann::json j = nlohmann::json::parse(reply.body, nullptr, /*allow_exceptions=*/false);
+    if (j.is_object()) {
+      auto sid = j.find("sid");
+      if (sid != j.end() && sid->is_string() && !sid->get_ref<const std::string&>().empty()) {
+        return SendOutcome::Accepted(http::SanitizeGatewayId(sid->get<std::string>(), 64));
+      }
+    }
+    return SendOutcome::Failure(
+        Kind::kTemporary, "invalid_reply",
+        "HTTP " + std::to_string(status) + " without a message sid: is base_url a Twilio API?");
+  }
+
+  TwilioError error = ParseError(reply.body);
+  std::string code = error.code.empty() ? std::to_string(status) : error.code;
+  std::string reason = "HTTP " + std::to_string(status);
+  if (!error.code.empty()) reason += ", Twilio " + error.code;
+  std::string text = http::SanitizeGatewayText(error.message);
+  if (!text.empty()) reason += ": " + text;
+
+  Kind kind = Kind::kPermanent;
+  if (error.code == "21610") {
+    kind = Kind::kSuppress;
+  } else if (status == 401 || status == 408 || status == 429 || status >= 500 || status < 200) {
+    kind = Kind::kTemporary;
+  } else if (status >= 300 && status < 400) {
+    kind = Kind::kTemporary;  // redirects are not followed: base_url needs fixing
+  }
+  SendOutcome out = SendOutcome::Failure(kind, std::move(code), std::move(reason));
+  if (kind == Kind::kTemporary) out.retry_after = http::ParseRetryAfter(reply.retry_after, now);
+  return out;
+}
+
+}  // namespace herald

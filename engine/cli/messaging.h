@@ -1,0 +1,49 @@
+// The message side of `herald serve`: connectors from the config (registry), the message
+// store (data/messages), the TemplateComposer, the Dispatcher and its worker thread.
+// Split from cmd_serve.cc, which owns the event side.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "connectors/connector.h"
+#include "engine/config/config.h"
+#include "engine/core/clock.h"
+#include "engine/core/result.h"
+#include "engine/dispatch/dispatch_worker.h"
+#include "engine/dispatch/dispatcher.h"
+#include "engine/dispatch/template_composer.h"
+#include "engine/rules/campaign.h"
+#include "engine/store/message_store_rocks.h"
+#include "templates/template_set.h"
+
+namespace herald::cli {
+
+struct Messaging {
+  std::vector<std::unique_ptr<Connector>> connectors;
+  std::unique_ptr<RocksMessageStore> store;
+  std::unique_ptr<TemplateComposer> composer;
+  std::unique_ptr<Dispatcher> dispatcher;
+  std::unique_ptr<DispatchWorker> worker;
+
+  // The connector named `name`, or nullptr.
+  const Connector* Find(const std::string& name) const {
+    for (const auto& c : connectors) {
+      if (c->name() == name) return c.get();
+    }
+    return nullptr;
+  }
+
+  // Stops the worker (the round in progress finishes), then closes the store.
+  ~Messaging();
+};
+
+// Builds everything and starts the worker. Errors (each connector's option problems, a
+// store that cannot open) are for people: serve prints them and exits 1.
+Result<std::unique_ptr<Messaging>> StartMessaging(const Config& config,
+                                                  const CampaignSet& campaigns,
+                                                  const TemplateSet& templates,
+                                                  ScheduleStore& schedule, const Clock& clock);
+
+}  // namespace herald::cli

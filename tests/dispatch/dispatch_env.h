@@ -1,0 +1,152 @@
+// Test scaffolding for dispatch: real stores in a temp dir, a FakeClock, a connector that
+// answers from a script (to drive every outcome class deterministically) and a composer
+// that makes plain messages (rendering is tested with the real composer elsewhere).
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "connectors/connector.h"
+#include "engine/core/clock.h"
+#include "engine/dispatch/composer.h"
+#include "engine/dispatch/dispatcher.h"
+#include "engine/store/message_store_rocks.h"
+#include "engine/store/schedule_store_rocks.h"
+#include "tests/test_util.h"
+
+namespace herald::testing {
+
+// Answers each Send with the next scripted outcome (accepted "gw-<n>" once the script is
+// empty) and remembers what it was given.
+class ScriptedConnector final : public Connector {
+ public:
+  ScriptedConnector(std::string name, std::vector<Channel> channels, int concurrency = 1)
+      : name_(std::move(name)), channels_(std::move(channels)), concurrency_(concurrency) {}
+
+  const std::string& name() const override { return name_; }
+  std::string_view type() const override { return "scripted"; }
+  std::vector<Channel> channels() const override { return channels_; }
+  int max_concurrency() const override { return concurrency_; }
+
+  SendOutcome Send(const OutboundMessage& m) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    sent_.push_back(m);
+    if (script_.empty()) return SendOutcome::Accepted("gw-" + std::to_string(sent_.size()));
+    SendOutcome o = script_.front();
+    script_.pop_front();
+    return o;
+  }
+
+  void Then(SendOutcome o) {
+    std::lock_guard<std::mutex> lock(mu_);
+    script_.push_back(std::move(o));
+  }
+  std::vector<OutboundMessage> sent() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return sent_;
+  }
+
+ private:
+  std::string name_;
+  std::vector<Channel> channels_;
+  int concurrency_;
+  std::mutex mu_;
+  std::deque<SendOutcome> script_;
+  std::vector<OutboundMessage> sent_;
+};
+
+class PlainComposer final : public MessageComposer {
+ public:
+  explicit PlainComposer(const MessageStore& store) : store_(store) {}
+  Result<std::vector<Message>> Compose(const OutboxIntent& intent, Micros now) override {
+    std::vector<Message> out;
+    if (intent.channels.empty()) {
+      Message m = Base(intent, Channel::kEmail, now);
+      m.status = MessageStatus::kSuppressed;
+      m.reason = "no usable channel";
+      out.push_back(std::move(m));
+    }
+    for (const std::string& name : intent.channels) {
+      Message m = Base(intent, *ChannelFromName(name), now);
+      if (m.channel == Channel::kEmail) {
+        m.to = "person@example.org";
+        m.mime = "Subject: hi\r\n\r\nbody\r\n";
+      } else {
+        m.to = "+14155550100";
+        m.sms_text = "hi";
+      }
+      out.push_back(std::move(m));
+    }
+    return out;
+  }
+
+ private:
+  Message Base(const OutboxIntent& intent, Channel c, Micros now) const {
+    Message m;
+    m.id = MessageIdFor(store_.Secret(), intent.key, c);
+    m.intent_key = intent.key;
+    m.plan = intent.plan;
+    m.occurrence = intent.occurrence;
+    m.recipient_id = intent.recipient_id;
+    m.template_id = intent.template_id;
+    m.locale = intent.locale;
+    m.channel = c;
+    m.due = intent.due;
+    m.created_at = now;
+    m.next_attempt_at = now;
+    m.updated_at = now;
+    return m;
+  }
+  const MessageStore& store_;
+};
+
+struct DispatchEnv {
+  TempDir dir;
+  FakeClock clock;
+  std::unique_ptr<RocksScheduleStore> schedule;
+  std::unique_ptr<RocksMessageStore> messages;
+
+  DispatchEnv() {
+    ScheduleStoreOptions so;
+    so.path = dir.Sub("schedule");
+    so.sync_writes = false;
+    schedule = std::move(RocksScheduleStore::Open(so, clock)).value();
+    Reopen();
+  }
+  void Reopen() {
+    messages.reset();
+    MessageStoreOptions mo;
+    mo.path = dir.Sub("messages");
+    mo.sync_writes = false;
+    messages = std::move(RocksMessageStore::Open(mo)).value();
+  }
+
+  // Puts an intent for case `case_id` into the outbox.
+  void AddIntent(const std::string& case_id, std::vector<std::string> channels,
+                 int occurrence = 1) {
+    OutboxIntent i;
+    i.plan = PlanKey{"snap", "reminder", case_id};
+    i.occurrence = occurrence;
+    i.key = OutboxKey(i.plan, occurrence);
+    i.recipient_id = case_id;
+    i.template_id = "documents-reminder";
+    i.channels = std::move(channels);
+    i.locale = "en";
+    i.due = clock.NowMicros();
+    i.fired_at = clock.NowMicros();
+    ScheduleBatch b;
+    b.put_outbox.push_back(std::move(i));
+    if (!schedule->Commit(b).ok()) throw std::runtime_error("cannot add intent");
+  }
+
+  Message Only(const std::string& case_id) {
+    auto ids = messages->MessagesForCase(case_id);
+    if (!ids.ok() || ids->size() != 1) throw std::runtime_error("expected one message");
+    return **messages->Get(ids->front());
+  }
+};
+
+}  // namespace herald::testing
