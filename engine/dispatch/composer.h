@@ -30,6 +30,11 @@ class MessageComposer {
   virtual Result<std::vector<Message>> Compose(const OutboxIntent& intent, Micros now) = 0;
 };
 
+// A queued message for `intent` on `channel`, made at `now`, without address or rendering:
+// what every composer starts from.
+Message MessageSkeleton(const OutboxIntent& intent, Channel channel, std::string_view secret,
+                        Micros now);
+
 // 32 hex characters: HMAC-SHA256(secret, intent_key "\n" channel), truncated to 128 bits.
 std::string MessageIdFor(std::string_view secret, std::string_view intent_key, Channel channel);
 

@@ -62,22 +62,7 @@ Result<std::vector<Message>> TemplateComposer::Compose(const OutboxIntent& inten
   if (*loaded) view = std::move(**loaded);
   const Recipient recipient = view.recipient.value_or(Recipient{});
 
-  auto base = [&](Channel c) {
-    Message m;
-    m.id = MessageIdFor(messages_.Secret(), intent.key, c);
-    m.intent_key = intent.key;
-    m.plan = intent.plan;
-    m.occurrence = intent.occurrence;
-    m.recipient_id = intent.recipient_id;
-    m.template_id = intent.template_id;
-    m.locale = intent.locale;
-    m.channel = c;
-    m.due = intent.due;
-    m.created_at = now;
-    m.next_attempt_at = now;
-    m.updated_at = now;
-    return m;
-  };
+  auto base = [&](Channel c) { return MessageSkeleton(intent, c, messages_.Secret(), now); };
   auto settle = [](Message* m, MessageStatus s, std::string failure, std::string reason) {
     m->status = s;
     m->failure = std::move(failure);

@@ -339,4 +339,46 @@ Status RuleEngine::ReplanForReload(ScheduleTxn& txn, const Plan& plan, Micros no
   return PlanRule(txn, *campaign, *rule, view, ctx, stored, Trigger::kReload, now);
 }
 
+Status RuleEngine::RescheduleForReload(ScheduleTxn& txn, const Plan& plan, Micros now,
+                                       bool* moved) {
+  *moved = false;
+  const Campaign* campaign = campaigns_.Find(plan.key.campaign);
+  if (campaign == nullptr) return Status::Ok();
+  Result<std::optional<CaseView>> loaded = txn.GetCase(plan.key.case_id);
+  if (!loaded.ok()) return loaded.status();
+  CaseView view;
+  if (*loaded) {
+    view = std::move(**loaded);
+  } else {
+    view.case_id = plan.key.case_id;
+  }
+  Result<SendSlot> slot = NextSendSlot(txn, *campaign, RecipientIdFor(view),
+                                       ZoneFor(*campaign, view, zones_), std::max(plan.due, now));
+  if (!slot.ok()) return slot.status();
+  if (slot->fire_at == plan.fire_at) return Status::Ok();
+  Plan next = plan;
+  txn.RemoveTimer(plan.fire_at, plan.key);
+  next.fire_at = slot->fire_at;
+  next.deferred_by = slot->deferred_by;
+  next.updated_at = now;
+  txn.AddTimer(next.fire_at, next.key);
+  PlanRecord rec;
+  rec.plan = plan.key;
+  rec.what = "replanned";
+  rec.at = now;
+  rec.due = next.due;
+  rec.fire_at = next.fire_at;
+  rec.occurrence = next.sent + 1;
+  rec.reason = "campaign send settings changed by reload";
+  txn.AddRecord(rec);
+  if (!slot->deferred_by.empty()) {
+    rec.what = "deferred";
+    rec.reason = slot->reason;
+    txn.AddRecord(std::move(rec));
+  }
+  txn.PutPlan(std::move(next));
+  *moved = true;
+  return Status::Ok();
+}
+
 }  // namespace herald

@@ -88,6 +88,13 @@ class RuleEngine {
   // `write_mu`. Does nothing when the rule is gone.
   Status ReplanForReload(ScheduleTxn& txn, const Plan& plan, Micros now);
 
+  // For a reload that changed the campaign's timezone, quiet hours or frequency cap but
+  // not the rule: the same due time, its fire time worked out again under the new
+  // settings. A different fire time moves the timer ("replanned", reason "campaign send
+  // settings changed by reload"; plus a "deferred" record when the new settings defer
+  // it); *moved says whether it did. Caller holds `write_mu`.
+  Status RescheduleForReload(ScheduleTxn& txn, const Plan& plan, Micros now, bool* moved);
+
  private:
   enum class Trigger { kOn, kFieldChange, kReload };
 

@@ -27,6 +27,19 @@ bool SameRuleDefinition(const Rule& a, const Rule& b) {
          a.channels == b.channels;
 }
 
+// Whether two versions of a campaign decide send times alike (the rules aside).
+bool SameSendPolicy(const Campaign& a, const Campaign& b) {
+  auto same_quiet = [](const std::optional<QuietHours>& x, const std::optional<QuietHours>& y) {
+    return x.has_value() == y.has_value() &&
+           (!x || (x->start_minute == y->start_minute && x->end_minute == y->end_minute));
+  };
+  auto same_cap = [](const std::optional<FrequencyCap>& x, const std::optional<FrequencyCap>& y) {
+    return x.has_value() == y.has_value() && (!x || (x->max == y->max && x->per == y->per));
+  };
+  return a.timezone == b.timezone && same_quiet(a.quiet_hours, b.quiet_hours) &&
+         same_cap(a.frequency_cap, b.frequency_cap);
+}
+
 ScheduleControl::ScheduleControl(RuleEngine& engine, TimerFirer& firer, ScheduleStore& store,
                                  const Clock& clock, std::mutex& write_mu)
     : engine_(engine), firer_(firer), store_(store), clock_(clock), write_mu_(write_mu) {}
@@ -86,7 +99,13 @@ Result<ReloadSweep> ScheduleControl::Reload(const CampaignSet& campaigns) {
         }
         const Campaign* oc = old.Find(plan.key.campaign);
         const Rule* old_rule = oc != nullptr ? FindRule(*oc, plan.key.rule) : nullptr;
-        if (old_rule != nullptr && SameRuleDefinition(*old_rule, *rule)) continue;
+        if (old_rule != nullptr && SameRuleDefinition(*old_rule, *rule)) {
+          if (SameSendPolicy(*oc, *c)) continue;
+          bool moved = false;
+          if (Status s = engine_.RescheduleForReload(txn, plan, now, &moved); !s.ok()) return s;
+          if (moved) ++sweep.replanned;
+          continue;
+        }
         const Plan before = plan;
         if (Status s = engine_.ReplanForReload(txn, before, now); !s.ok()) return s;
         Result<std::optional<Plan>> after = txn.GetPlan(before.key);

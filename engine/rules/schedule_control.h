@@ -35,7 +35,7 @@ namespace herald {
 // What a reload did to the pending plans.
 struct ReloadSweep {
   size_t cancelled = 0;  // rule removed (or, re-planned, its `while` no longer true)
-  size_t replanned = 0;  // rule changed and the plan's due or fire time moved
+  size_t replanned = 0;  // rule or campaign send settings changed and the fire time moved
 };
 
 class ScheduleControl {
@@ -57,6 +57,9 @@ class ScheduleControl {
   // Swaps in `campaigns` (already validated: LoadCampaigns without errors) for the rule
   // engine and the timer firer, then sweeps every pending plan (found through its timer):
   // - its campaign or rule is gone: cancelled, reason "rule removed by reload";
+  // - its rule is the same but the campaign's timezone, quiet hours or frequency cap
+  //   changed: the same due time gets its fire time again under the new settings
+  //   (RuleEngine::RescheduleForReload);
   // - its rule's definition changed (on, when, while, at, after, every, times, send,
   //   channels): RuleEngine::ReplanForReload.
   // Campaign-level policy changes (time zone, quiet hours, frequency cap) re-apply at the

@@ -333,6 +333,47 @@ TEST_CASE("reload: a removed rule's pending plans are cancelled, a changed rule 
   CHECK(Body(same) == json({{"campaigns", 1}, {"rules", 1}, {"cancelled", 0}, {"replanned", 0}}));
 }
 
+TEST_CASE("reload: new campaign send settings move pending fire times, rules unchanged") {
+  // Due 2026-01-08T14:00Z, 09:00 in New York: inside these quiet hours, so 10:00.
+  const std::string rule = "rules:\n  - {id: docs, on: case.status_changed, after: 3d, send: t1}\n";
+  ScheduleServer s(
+      "campaign: c\nlocales: [en]\ntimezone: America/New_York\n"
+      "quiet_hours: {start: \"08:00\", end: \"10:00\"}\n" +
+      rule);
+  REQUIRE(s.PostEvents(json::array({MakeEvent("e1", "case-1")}))->status == 202);
+  s.Process();
+  auto before = s.GetPlan("docs", "case-1");
+  REQUIRE(before);
+  CHECK(before->fire_at == *herald::ParseRfc3339("2026-01-08T15:00:00Z"));
+  CHECK(before->deferred_by == "quiet_hours");
+
+  // Quiet hours gone: it goes at its due time again.
+  s.WriteCampaign("campaign: c\nlocales: [en]\ntimezone: America/New_York\n" + rule);
+  auto r = s.Reload();
+  REQUIRE(r);
+  CHECK(Body(r) == json({{"campaigns", 1}, {"rules", 1}, {"cancelled", 0}, {"replanned", 1}}));
+  auto after = s.GetPlan("docs", "case-1");
+  CHECK(after->due == before->due);
+  CHECK(after->fire_at == *herald::ParseRfc3339("2026-01-08T14:00:00Z"));
+  CHECK(after->deferred_by.empty());
+  CHECK(s.PendingTimers() == 1);
+
+  // Another timezone where 14:00Z is night (Tokyo, 23:00): deferred to 08:00 there.
+  s.WriteCampaign(
+      "campaign: c\nlocales: [en]\ntimezone: Asia/Tokyo\n"
+      "quiet_hours: {start: \"21:00\", end: \"08:00\"}\n" +
+      rule);
+  r = s.Reload();
+  CHECK(Body(r)["replanned"] == 1);
+  CHECK(s.GetPlan("docs", "case-1")->fire_at == *herald::ParseRfc3339("2026-01-08T23:00:00Z"));
+  json b = Body(s.Get("/v1/cases/case-1/schedule"));
+  bool noted = false;
+  for (const json& rec : b["records"]) {
+    noted = noted || rec["reason"] == "campaign send settings changed by reload";
+  }
+  CHECK(noted);
+}
+
 TEST_CASE("without a schedule the routes answer 503") {
   TestServer s;
   auto r = s.Get("/v1/cases/case-1/schedule");

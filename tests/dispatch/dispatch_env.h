@@ -85,20 +85,7 @@ class PlainComposer final : public MessageComposer {
 
  private:
   Message Base(const OutboxIntent& intent, Channel c, Micros now) const {
-    Message m;
-    m.id = MessageIdFor(store_.Secret(), intent.key, c);
-    m.intent_key = intent.key;
-    m.plan = intent.plan;
-    m.occurrence = intent.occurrence;
-    m.recipient_id = intent.recipient_id;
-    m.template_id = intent.template_id;
-    m.locale = intent.locale;
-    m.channel = c;
-    m.due = intent.due;
-    m.created_at = now;
-    m.next_attempt_at = now;
-    m.updated_at = now;
-    return m;
+    return MessageSkeleton(intent, c, store_.Secret(), now);
   }
   const MessageStore& store_;
 };
