@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything herald needs to build, test and benchmark on Debian 12.
 # Idempotent: packages already present are skipped by apt. Run as root (or with sudo).
-# With --bench, also installs what the benchmarks under bench/ drive (wrk).
+# With --bench, also installs what the benchmarks under bench/ drive (wrk; postfix for
+# smtp-sink and smtp-source, unconfigured and not started).
 set -euo pipefail
 
 PACKAGES=(
@@ -15,7 +16,16 @@ PACKAGES=(
   curl python3 python3-aiosmtpd tzdata
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  PACKAGES+=(wrk)
+  # postfix: only for its smtp-sink and smtp-source (bench/run_messages_bench.sh). Preseeded
+  # "No configuration", so the install asks nothing and sets up no mail system; the
+  # service is never started.
+  PACKAGES+=(wrk postfix)
+  if ! dpkg-query -W -f='${Status}' postfix 2>/dev/null | grep -q "install ok installed"; then
+    PRESEED_SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then PRESEED_SUDO="sudo"; fi
+    echo "postfix postfix/main_mailer_type select No configuration" |
+      $PRESEED_SUDO debconf-set-selections
+  fi
 fi
 
 missing=()

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "connectors/http/http_util.h"
+#include "connectors/twilio/twilio_signature.h"
 #include "engine/core/validate.h"
 
 namespace herald {
@@ -19,6 +20,15 @@ bool IsSid(std::string_view s, std::string_view prefix) {
   if (s.size() != prefix.size() + 32 || s.substr(0, prefix.size()) != prefix) return false;
   for (char c : s.substr(prefix.size())) {
     if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+// Header names are lower-case in a CallbackRequest; compared without case all the same.
+bool IsHeader(std::string_view name, std::string_view lower) {
+  if (name.size() != lower.size()) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(name[i])) != lower[i]) return false;
   }
   return true;
 }
@@ -77,6 +87,10 @@ class TwilioConnector final : public Connector {
     request.basic_password = options_.auth_token;
     http::HttpResponse reply = client_.Post(request);
     return ClassifyTwilioReply(reply, clock_->NowMicros());
+  }
+
+  bool VerifyCallback(const CallbackRequest& request) const override {
+    return VerifyTwilioCallback(options_.auth_token, request);
   }
 
  private:
@@ -189,6 +203,17 @@ Result<std::unique_ptr<Connector>> MakeTwilioConnector(const ConnectorConfig& co
 Result<std::unique_ptr<Connector>> CreateTwilioConnector(const ConnectorConfig& config,
                                                          const ConnectorEnv& env) {
   return MakeTwilioConnector(config, env, http::ProcessEnv());
+}
+
+bool VerifyTwilioCallback(std::string_view auth_token, const CallbackRequest& request) {
+  const std::string* signature = nullptr;
+  for (const auto& [name, value] : request.headers) {
+    if (!IsHeader(name, "x-twilio-signature")) continue;
+    if (signature != nullptr) return false;  // two signatures: which one is Twilio's?
+    signature = &value;
+  }
+  return signature != nullptr &&
+         VerifyTwilioSignature(auth_token, request.url, request.form, *signature);
 }
 
 SendOutcome ClassifyTwilioReply(const http::HttpResponse& reply, Micros now) {

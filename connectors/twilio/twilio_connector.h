@@ -14,6 +14,9 @@
 //   2xx without a sid               temporary ("invalid_reply": not Twilio answering)
 // Reasons carry Twilio's code and message with phone numbers and addresses redacted.
 //
+// VerifyCallback (delivery receipts) is true when the request's X-Twilio-Signature
+// verifies with the auth token over request.url and request.form (twilio_signature.h).
+//
 // Options (validated once by the factory; errors name the field, never the value):
 //   account_sid            required, "AC" + 32 hex digits
 //   auth_token | auth_token_env   exactly one; _env names an environment variable
@@ -66,6 +69,10 @@ Result<std::unique_ptr<Connector>> MakeTwilioConnector(const ConnectorConfig& co
 // Maps one Twilio reply to an outcome (the table above). `now` resolves an HTTP-date
 // Retry-After. Pure; exposed for tests.
 SendOutcome ClassifyTwilioReply(const http::HttpResponse& reply, Micros now);
+
+// True when `request` carries exactly one X-Twilio-Signature header and it verifies with
+// `auth_token` over request.url and request.form: the connector's VerifyCallback.
+bool VerifyTwilioCallback(std::string_view auth_token, const CallbackRequest& request);
 
 // True for a Twilio alphanumeric sender id: 1-11 characters of A-Z, a-z, 0-9 and space,
 // at least one a letter, not starting or ending with a space.

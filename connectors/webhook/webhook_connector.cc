@@ -100,6 +100,10 @@ class WebhookConnector final : public Connector {
     return ClassifyWebhookReply(reply, message.id, clock_->NowMicros());
   }
 
+  bool VerifyCallback(const CallbackRequest& request) const override {
+    return VerifyWebhookCallback(options_.secret, request, clock_->NowMicros());
+  }
+
  private:
   std::string name_;
   WebhookOptions options_;
@@ -210,6 +214,22 @@ Result<std::unique_ptr<Connector>> MakeWebhookConnector(const ConnectorConfig& c
 Result<std::unique_ptr<Connector>> CreateWebhookConnector(const ConnectorConfig& config,
                                                           const ConnectorEnv& env) {
   return MakeWebhookConnector(config, env, http::ProcessEnv());
+}
+
+bool VerifyWebhookCallback(std::string_view secret, const CallbackRequest& request, Micros now) {
+  const std::string* timestamp = nullptr;
+  const std::string* signature = nullptr;
+  for (const auto& [name, value] : request.headers) {
+    const std::string lower = Lower(name);
+    const std::string** slot = lower == "x-herald-timestamp"   ? &timestamp
+                               : lower == "x-herald-signature" ? &signature
+                                                               : nullptr;
+    if (slot == nullptr) continue;
+    if (*slot != nullptr) return false;  // given twice: ambiguous
+    *slot = &value;
+  }
+  return timestamp != nullptr && signature != nullptr &&
+         VerifyWebhookSignature(secret, *timestamp, request.body, *signature, now / 1'000'000);
 }
 
 Result<std::string> WebhookBody(const OutboundMessage& message) {

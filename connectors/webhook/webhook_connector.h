@@ -33,11 +33,17 @@
 //   concurrency           default 4 (1-1024): pooled keep-alive connections
 //   tls_verify            default true
 //
+// VerifyCallback (receipts the receiver posts back to status_callback_url) is true when the
+// request carries one X-Herald-Timestamp and one X-Herald-Signature and the signature is
+// WebhookSignature(secret, timestamp, raw body) with the timestamp within 300 seconds of
+// the connector's clock (webhook_signature.h): the same scheme, in the other direction.
+//
 // Thread-safe: Send may run on max_concurrency() threads at once; it never logs.
 #pragma once
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -69,6 +75,9 @@ Result<std::unique_ptr<Connector>> CreateWebhookConnector(const ConnectorConfig&
 Result<std::unique_ptr<Connector>> MakeWebhookConnector(const ConnectorConfig& config,
                                                         const ConnectorEnv& env,
                                                         const http::EnvLookup& lookup);
+
+// The connector's VerifyCallback (above), with its secret and the time given.
+bool VerifyWebhookCallback(std::string_view secret, const CallbackRequest& request, Micros now);
 
 // The JSON body for `message` (above). InvalidArgument when a text is not valid UTF-8.
 Result<std::string> WebhookBody(const OutboundMessage& message);

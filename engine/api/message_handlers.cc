@@ -103,15 +103,9 @@ void HttpServer::Impl::PostReceipt(const httplib::Request& req, httplib::Respons
                      {{"connector", connector}});
   }
   CallbackRequest callback;
-  callback.url = deps.config->public_url + req.path;
-  if (!req.params.empty()) {
-    std::string query;
-    for (const auto& [k, v] : req.params) {
-      query += (query.empty() ? "?" : "&") + httplib::detail::encode_query_param(k) + "=" +
-               httplib::detail::encode_query_param(v);
-    }
-    callback.url += query;
-  }
+  // Exactly what the gateway was given (and signed): public_url + the path and query as
+  // sent. (httplib folds form fields into req.params, so the query cannot be rebuilt.)
+  callback.url = deps.config->public_url + req.target;
   for (const auto& [k, v] : req.headers) {
     std::string lower = k;
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -215,7 +215,7 @@ int RunServe(int argc, char** argv, int first) {
   // including those that fell due while the engine was down.
   RuleWorker worker(rule_engine, timer_firer, *db, **schedule, clock);
   Result<std::unique_ptr<Messaging>> messaging =
-      StartMessaging(config, campaigns->campaigns, *templates, **schedule, clock);
+      StartMessaging(config, campaigns->campaigns, *templates, **schedule, *db, clock);
   if (!messaging.ok()) {
     spdlog::error("not starting: {}", messaging.status().message());
     return 1;

@@ -12,6 +12,8 @@ namespace herald::cli {
 Messaging::~Messaging() {
   if (worker) worker->Stop();
   worker.reset();
+  callback_sender.reset();
+  callback_poster.reset();
   dispatcher.reset();
   composer.reset();
   store.reset();
@@ -20,7 +22,12 @@ Messaging::~Messaging() {
 Result<std::unique_ptr<Messaging>> StartMessaging(const Config& config,
                                                   const CampaignSet& campaigns,
                                                   const TemplateSet& templates,
-                                                  ScheduleStore& schedule, const Clock& clock) {
+                                                  ScheduleStore& schedule, EventLog& log,
+                                                  const Clock& clock) {
+  // The layout refuses a bad colour or URL; better at start-up than on every email.
+  if (Status s = ValidateBranding(BrandingFor(config.agency)); !s.ok()) {
+    return Status::InvalidArgument("agency: " + s.message());
+  }
   auto m = std::make_unique<Messaging>();
   DispatcherOptions options;
   ConnectorEnv env;
@@ -47,7 +54,7 @@ Result<std::unique_ptr<Messaging>> StartMessaging(const Config& config,
 
   ComposerSettings settings{config.agency, config.email, config.public_url};
   m->composer =
-      std::make_unique<TemplateComposer>(schedule, *m->store, settings, campaigns, templates);
+      std::make_unique<TemplateComposer>(schedule, *m->store, settings, campaigns, templates, &log);
   options.delivery = config.delivery;
   options.email_route = config.delivery.email_connectors;
   options.sms_route = config.delivery.sms_connectors;
@@ -57,7 +64,17 @@ Result<std::unique_ptr<Messaging>> StartMessaging(const Config& config,
   options.send_threads = std::min<size_t>(lanes, 64);
   m->dispatcher =
       std::make_unique<Dispatcher>(schedule, *m->store, *m->composer, clock, std::move(options));
-  m->worker = std::make_unique<DispatchWorker>(*m->dispatcher, clock);
+  if (!config.status_callbacks.url.empty()) {
+    Result<std::unique_ptr<CallbackPoster>> poster =
+        CallbackPoster::FromConfig(config.status_callbacks, clock);
+    if (!poster.ok()) return poster.status();
+    m->callback_poster = std::move(poster).value();
+    CallbackSenderOptions callback_options;
+    callback_options.random_seed = static_cast<uint64_t>(clock.MonotonicMicros()) + 1;
+    m->callback_sender =
+        std::make_unique<CallbackSender>(*m->store, *m->callback_poster, clock, callback_options);
+  }
+  m->worker = std::make_unique<DispatchWorker>(*m->dispatcher, clock, m->callback_sender.get());
   m->worker->Start();
   return m;
 }

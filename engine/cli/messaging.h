@@ -1,5 +1,6 @@
 // The message side of `herald serve`: connectors from the config (registry), the message
-// store (data/messages), the TemplateComposer, the Dispatcher and its worker thread.
+// store (data/messages), the TemplateComposer, the Dispatcher, the CallbackSender (when
+// `status_callbacks.url` is set) and the worker thread that runs both.
 // Split from cmd_serve.cc, which owns the event side.
 #pragma once
 
@@ -7,10 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "connectors/callback/callback_poster.h"
 #include "connectors/connector.h"
 #include "engine/config/config.h"
 #include "engine/core/clock.h"
 #include "engine/core/result.h"
+#include "engine/dispatch/callback_sender.h"
 #include "engine/dispatch/dispatch_worker.h"
 #include "engine/dispatch/dispatcher.h"
 #include "engine/dispatch/template_composer.h"
@@ -25,6 +28,8 @@ struct Messaging {
   std::unique_ptr<RocksMessageStore> store;
   std::unique_ptr<TemplateComposer> composer;
   std::unique_ptr<Dispatcher> dispatcher;
+  std::unique_ptr<CallbackPoster> callback_poster;  // null when status callbacks are off
+  std::unique_ptr<CallbackSender> callback_sender;  // null when status callbacks are off
   std::unique_ptr<DispatchWorker> worker;
 
   // The connector named `name`, or nullptr.
@@ -44,6 +49,7 @@ struct Messaging {
 Result<std::unique_ptr<Messaging>> StartMessaging(const Config& config,
                                                   const CampaignSet& campaigns,
                                                   const TemplateSet& templates,
-                                                  ScheduleStore& schedule, const Clock& clock);
+                                                  ScheduleStore& schedule, EventLog& log,
+                                                  const Clock& clock);
 
 }  // namespace herald::cli

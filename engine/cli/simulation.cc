@@ -61,7 +61,7 @@ class Simulator {
     if (!messages.ok()) return messages.status();
     messages_ = std::move(messages).value();
     composer_ = std::make_unique<TemplateComposer>(*sched_, *messages_, options_.composer,
-                                                   campaigns_, options_.templates);
+                                                   campaigns_, options_.templates, log_.get());
     engine_ = std::make_unique<RuleEngine>(campaigns_, *log_, *sched_, clock_, zones_);
     firer_ = std::make_unique<TimerFirer>(campaigns_, *sched_, clock_, zones_);
     return Status::Ok();

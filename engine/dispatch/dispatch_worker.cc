@@ -6,8 +6,9 @@
 
 namespace herald {
 
-DispatchWorker::DispatchWorker(Dispatcher& dispatcher, const Clock& clock)
-    : dispatcher_(dispatcher), clock_(clock) {}
+DispatchWorker::DispatchWorker(Dispatcher& dispatcher, const Clock& clock,
+                               CallbackSender* callbacks)
+    : dispatcher_(dispatcher), clock_(clock), callbacks_(callbacks) {}
 
 DispatchWorker::~DispatchWorker() {
   Stop();
@@ -46,11 +47,26 @@ Micros DispatchWorker::Step() {
     spdlog::warn("dispatch: {}; retrying", sent.status().ToString());
     return retry;
   }
+  size_t posted = 0;
+  bool callbacks_failed = false;
+  if (callbacks_ != nullptr) {
+    Result<size_t> p = callbacks_->SendDue(kCallbackStep);
+    if (p.ok()) {
+      posted = *p;
+    } else {
+      spdlog::warn("status callbacks: {}; retrying", p.status().ToString());
+      callbacks_failed = true;
+    }
+  }
   const Micros now = clock_.NowMicros();
-  if (*taken == kIntakeStep || *sent > 0) return now;
+  if (*taken == kIntakeStep || *sent > 0 || posted > 0) return now;
   Micros deadline = now + kPollMicros;
   Result<std::optional<Micros>> next = dispatcher_.NextWakeAt();
   if (next.ok() && *next) deadline = std::min(deadline, std::max(**next, now));
+  if (callbacks_ != nullptr && !callbacks_failed) {
+    Result<std::optional<Micros>> due = callbacks_->NextDueAt();
+    if (due.ok() && *due) deadline = std::min(deadline, std::max(**due, now));
+  }
   return deadline;
 }
 

@@ -1,8 +1,9 @@
 // DispatchWorker: the background thread of `herald serve` that runs the Dispatcher.
 //
 // It loops: Dispatcher::Intake (new outbox intents), Dispatcher::SendReady (one round),
-// and, when both are idle, waits until the dispatcher's next wake-up (a retry or a rate
-// token), kPollMicros at most, or a Notify() (the rule worker fired timers). Storage
+// CallbackSender::SendDue (status callbacks, when it has a sender), and, when all are
+// idle, waits until the next wake-up (a message retry, a rate token or a callback's next
+// attempt), kPollMicros at most, or a Notify() (the rule worker fired timers). Storage
 // errors are logged without personal data and retried after kRetryMicros.
 //
 // Tests drive the Dispatcher directly with a FakeClock; this is the only part of
@@ -15,6 +16,7 @@
 
 #include "engine/core/clock.h"
 #include "engine/core/waker.h"
+#include "engine/dispatch/callback_sender.h"
 #include "engine/dispatch/dispatcher.h"
 
 namespace herald {
@@ -25,8 +27,10 @@ class DispatchWorker {
   static constexpr Micros kRetryMicros = 1'000'000;
   static constexpr size_t kIntakeStep = 512;
   static constexpr size_t kSendStep = 1024;
+  static constexpr size_t kCallbackStep = 64;
 
-  DispatchWorker(Dispatcher& dispatcher, const Clock& clock);
+  // `callbacks` (optional, not owned) posts status callbacks in the same loop.
+  DispatchWorker(Dispatcher& dispatcher, const Clock& clock, CallbackSender* callbacks = nullptr);
   ~DispatchWorker();
   DispatchWorker(const DispatchWorker&) = delete;
   DispatchWorker& operator=(const DispatchWorker&) = delete;
@@ -41,6 +45,7 @@ class DispatchWorker {
 
   Dispatcher& dispatcher_;
   const Clock& clock_;
+  CallbackSender* callbacks_;
   Waker waker_;
   std::atomic<bool> stop_{false};
   std::thread thread_;

@@ -30,8 +30,9 @@ Branding BrandingFor(const AgencyConfig& agency) {
 
 TemplateComposer::TemplateComposer(ScheduleStore& schedule, const MessageStore& messages,
                                    ComposerSettings settings, CampaignSet campaigns,
-                                   TemplateSet templates)
+                                   TemplateSet templates, EventLog* log)
     : schedule_(schedule),
+      log_(log),
       messages_(messages),
       settings_(std::move(settings)),
       branding_(BrandingFor(settings_.agency)),
@@ -61,6 +62,19 @@ Result<std::vector<Message>> TemplateComposer::Compose(const OutboxIntent& inten
   CaseView view;
   if (*loaded) view = std::move(**loaded);
   const Recipient recipient = view.recipient.value_or(Recipient{});
+  // The event that last (re)planned this send, for `event.*` in templates.
+  std::optional<Event> event;
+  if (log_ != nullptr) {
+    Result<std::optional<Plan>> plan = schedule_.GetPlan(intent.plan);
+    if (!plan.ok()) return plan.status();
+    if (*plan && (*plan)->planned_seq > 0) {
+      Result<std::vector<StoredEvent>> read = log_->ReadAfter((*plan)->planned_seq - 1, 1);
+      if (!read.ok()) return read.status();
+      if (!read->empty() && read->front().seq == (*plan)->planned_seq) {
+        event = std::move(read->front().event);
+      }
+    }
+  }
 
   auto base = [&](Channel c) { return MessageSkeleton(intent, c, messages_.Secret(), now); };
   auto settle = [](Message* m, MessageStatus s, std::string failure, std::string reason) {
@@ -113,7 +127,7 @@ Result<std::vector<Message>> TemplateComposer::Compose(const OutboxIntent& inten
     m.locale = tmpl->locale;
 
     RenderInput in;
-    in.data = BuildTemplateData(view.state, nullptr, &recipient, context);
+    in.data = BuildTemplateData(view.state, event ? &*event : nullptr, &recipient, context);
     in.locale = recipient.locale.value_or(tmpl->locale);
     in.timezone = recipient.timezone.value_or("");
     in.default_timezone = campaign != nullptr ? campaign->timezone : "UTC";

@@ -1,8 +1,9 @@
 // TemplateComposer: the MessageComposer of `herald serve` and `herald simulate`.
 //
 // For an intent it reads the case as the rule engine last saw it (ScheduleStore's
-// CaseView: state and recipient), resolves the template for the intent's locale
-// (TemplateSet::Resolve, falling back to the campaign default), and renders per channel:
+// CaseView: state and recipient) and the event that planned the send (for `event.*`), resolves the
+// template for the intent's locale (TemplateSet::Resolve, falling back to the campaign default),
+// and renders per channel:
 // - email: RenderEmail, then BuildMimeMessage (From from `email:`, Message-ID from the
 //   message id, Date from the clock, List-Unsubscribe + One-Click when public_url is
 //   https), so the stored bytes are what every attempt sends;
@@ -26,6 +27,7 @@
 #include "engine/dispatch/message_store.h"
 #include "engine/rules/campaign.h"
 #include "engine/schedule/schedule_store.h"
+#include "engine/store/event_log.h"
 #include "templates/branding.h"
 #include "templates/template_set.h"
 
@@ -39,9 +41,10 @@ struct ComposerSettings {
 
 class TemplateComposer final : public MessageComposer {
  public:
-  // `schedule` and `messages` (for its secret) must outlive the composer.
+  // `schedule`, `messages` (for its secret) and `log` must outlive the composer. `log`
+  // (optional) gives templates `event.*`: the event that last planned the send.
   TemplateComposer(ScheduleStore& schedule, const MessageStore& messages, ComposerSettings settings,
-                   CampaignSet campaigns, TemplateSet templates);
+                   CampaignSet campaigns, TemplateSet templates, EventLog* log = nullptr);
 
   Result<std::vector<Message>> Compose(const OutboxIntent& intent, Micros now) override;
 
@@ -53,6 +56,7 @@ class TemplateComposer final : public MessageComposer {
 
  private:
   ScheduleStore& schedule_;
+  EventLog* const log_;
   const MessageStore& messages_;
   const ComposerSettings settings_;
   const Branding branding_;

@@ -74,6 +74,11 @@ void ScheduleTxn::RemoveTimer(Micros fire_at, const PlanKey& plan) {
   if (added_timers_.erase(k) == 0) removed_timers_.insert(k);
 }
 
+void ScheduleTxn::PruneSends(const std::string& recipient_id, const std::string& campaign,
+                             Micros before) {
+  prune_sends_.push_back({recipient_id, campaign, before});
+}
+
 void ScheduleTxn::AddSend(const std::string& recipient_id, const std::string& campaign, Micros at) {
   sends_.push_back({recipient_id, campaign, at});
 }
@@ -104,6 +109,7 @@ ScheduleBatch ScheduleTxn::Build() const {
   batch.put_outbox = intents_;
   batch.records = records_;
   batch.sends = sends_;
+  batch.prune_sends = prune_sends_;
   batch.cursor = cursor_;
   return batch;
 }

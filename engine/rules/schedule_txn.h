@@ -48,6 +48,8 @@ class ScheduleTxn {
   void AddTimer(Micros fire_at, const PlanKey& plan);
   void RemoveTimer(Micros fire_at, const PlanKey& plan);
   void AddSend(const std::string& recipient_id, const std::string& campaign, Micros at);
+  // Drops stored sends of (recipient, campaign) before `before` at commit.
+  void PruneSends(const std::string& recipient_id, const std::string& campaign, Micros before);
   void AddIntent(OutboxIntent intent);
   void AddRecord(PlanRecord record);
   void SetCursor(uint64_t cursor) { cursor_ = cursor; }
@@ -76,6 +78,7 @@ class ScheduleTxn {
   std::set<std::string, std::less<>> cases_with_all_plans_;  // PlansForCase loaded them
   std::set<TimerKey> added_timers_, removed_timers_;
   std::vector<ScheduleBatch::Send> sends_;
+  std::vector<ScheduleBatch::PruneSends> prune_sends_;
   std::vector<OutboxIntent> intents_;
   std::vector<PlanRecord> records_;
   std::optional<uint64_t> cursor_;

@@ -114,7 +114,11 @@ Status TimerFirer::FireOne(ScheduleTxn& txn, const TimerEntry& timer, Micros now
   intent.due = plan.due;
   intent.fired_at = now;
   txn.AddIntent(std::move(intent));
-  txn.AddSend(recipient_id, campaign->id, now);
+  if (campaign->frequency_cap) {
+    // Sends are kept only for caps, and only as far back as a cap looks.
+    txn.AddSend(recipient_id, campaign->id, now);
+    txn.PruneSends(recipient_id, campaign->id, now - campaign->frequency_cap->per);
+  }
   rec.what = "fired";
   rec.fire_at = now;
   rec.reason = channel_text.empty() ? "no usable channel" : channel_text;

@@ -14,7 +14,8 @@
 //   earliest allowed instant and a "deferred" record says why; nothing is sent;
 // - otherwise it fires: an OutboxIntent keyed OutboxKey(plan, sent + 1) with the chosen
 //   channels (SelectChannels, possibly none: dispatch records a suppressed send) and
-//   locale (ResolveLocale), a send for the frequency cap, a "fired" record; then the next
+//   locale (ResolveLocale), a send for the frequency cap (campaigns with a cap only,
+//   pruning that recipient's sends older than the cap's window), a "fired" record; then the next
 //   send of the series is planned (due + every; when the engine fell so far behind that
 //   this is not after now, now + every, so an outage never produces a burst of reminders),
 //   or the plan is done ("done" record).

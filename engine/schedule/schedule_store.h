@@ -133,11 +133,19 @@ struct ScheduleBatch {
     Micros at = 0;
   };
   std::vector<Send> sends;
+  // Forget sends of (recipient, campaign) made before `before`: a frequency cap only ever
+  // looks back one window, so older sends are dead weight.
+  struct PruneSends {
+    std::string recipient_id;
+    std::string campaign;
+    Micros before = 0;
+  };
+  std::vector<PruneSends> prune_sends;
   std::optional<uint64_t> cursor;  // the rule engine's new log position
 
   bool empty() const {
     return put_plans.empty() && add_timers.empty() && remove_timers.empty() && put_outbox.empty() &&
-           put_cases.empty() && records.empty() && sends.empty() && !cursor;
+           put_cases.empty() && records.empty() && sends.empty() && prune_sends.empty() && !cursor;
   }
 };
 

@@ -470,6 +470,13 @@ Status RocksScheduleStore::Commit(const ScheduleBatch& batch) {
     for (const PlanRecord& r : batch.records) {
       put(kRecords, RecordKey(r.plan.case_id, ++next.records), EncodePlanRecord(r));
     }
+    for (const ScheduleBatch::PruneSends& p : batch.prune_sends) {
+      // One range tombstone per fired send of a capped campaign: [prefix, prefix + BE(before)).
+      const std::string prefix = SendPrefix(p.recipient_id, p.campaign);
+      std::string end = prefix;
+      AppendBigEndian64(&end, OrderedMicros(p.before));
+      wb.DeleteRange(cfs_[kSends], ToSlice(prefix), ToSlice(end));
+    }
     for (const ScheduleBatch::Send& s : batch.sends) {
       put(kSends, SendKey(s.recipient_id, s.campaign, s.at, ++next.sends), "");
     }

@@ -106,7 +106,7 @@ TEST_CASE("the sample campaign loads and compiles") {
   REQUIRE(c != nullptr);
   CHECK(set.Find("nope") == nullptr);
   CHECK(c->name == "SNAP recertification reminders");
-  CHECK(c->locales == std::vector<std::string>{"en", "es"});
+  CHECK(c->locales == std::vector<std::string>{"en", "es", "zh-Hans", "vi", "ar"});
   CHECK(c->default_locale() == "en");
   CHECK(c->timezone == "America/New_York");
   CHECK(c->zone.id() == "America/New_York");

@@ -268,6 +268,15 @@ TEST_CASE("SendTimes: the window, ascending, same-instant sends, isolation") {
   CHECK(Must(store->SendTimes("r1x", "camp", 0)) == std::vector<Micros>{150});
   CHECK(Must(store->SendTimes("r", "1camp", 0)) == std::vector<Micros>{150});
   CHECK(Must(store->SendTimes("r", "camp", 0)).empty());
+
+  // Pruning drops one recipient and campaign's sends before the bound, nobody else's.
+  ScheduleBatch prune;
+  prune.prune_sends.push_back({"r1", "camp", 200});
+  MustCommit(*store, prune);
+  CHECK(Must(store->SendTimes("r1", "camp", std::numeric_limits<Micros>::min())) ==
+        std::vector<Micros>{200, 200, 250, 300});
+  CHECK(Must(store->SendTimes("r1", "campaign", 0)) == std::vector<Micros>{150});
+  CHECK(Must(store->SendTimes("r1x", "camp", 0)) == std::vector<Micros>{150});
 }
 
 TEST_CASE("records: oldest first per case, across batches, isolated by case") {
