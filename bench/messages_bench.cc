@@ -14,14 +14,18 @@
 // For each target and repetition, in a fresh directory under D (default: a new mkdtemp
 // directory, removed at the end), with the sample campaign, templates and herald.yaml
 // (agency, email, delivery, public_url) from --samples (default ./samples):
-//   0. setup (not measured): N outbox intents, each with its case view (state and
-//      recipient), committed to a RocksScheduleStore in batches of 1000. Intent i renders
-//      locale en/es/zh-Hans/vi/ar (i mod 5) and template documents-reminder /
-//      interview-reminder / status-update ((i / 5) mod 3), on one channel: email or SMS
-//      alternately for `render` and `file`, email only for `smtp`, SMS only for `sms`;
+//   0. setup (not measured), in batches of 1000: N planning events appended to a RocksStore
+//      event log (sync off), and in a RocksScheduleStore each one's case view (state and
+//      recipient), plan (done, planned_seq = the event) and outbox intent. Intent i renders
+//      locale en/es/zh-Hans/vi/ar (i mod 5, as ResolveLocale picks them for the sample
+//      campaign) and template documents-reminder / interview-reminder / status-update
+//      ((i / 5) mod 3), on one channel: email or SMS alternately for `render` and `file`,
+//      email only for `smtp`, SMS only for `sms`;
 //   1. render and queue: Dispatcher::Intake(intake-step, 512 as DispatchWorker) until the
-//      outbox is drained. TemplateComposer renders (Mustache, CommonMark, the email layout,
-//      MIME, SMS counting) and RocksMessageStore commits each step in one synced write;
+//      outbox is drained. TemplateComposer (given the event log, as serve does: it reads the
+//      plan and its planning event for `event.*`) renders (Mustache, CommonMark, the email
+//      layout, MIME, SMS counting) and RocksMessageStore commits each step in one synced
+//      write;
 //   2. send (not for `render`): Dispatcher::SendReady(send-step, 1024 as DispatchWorker)
 //      until nothing is ready, with the target's one connector made by the registry
 //      (file: 8 lanes; smtp: --smtp-concurrency; twilio: --sms-concurrency) and
@@ -69,7 +73,9 @@
 #include "engine/dispatch/dispatcher.h"
 #include "engine/dispatch/template_composer.h"
 #include "engine/rules/campaign_loader.h"
+#include "engine/core/time_format.h"
 #include "engine/store/message_store_rocks.h"
+#include "engine/store/rocks_store.h"
 #include "engine/store/schedule_store_rocks.h"
 #include "templates/template_set.h"
 
@@ -331,75 +337,122 @@ const char* kZones[] = {"America/Chicago", "America/Los_Angeles", "America/New_Y
                         "America/Detroit", "America/Denver"};
 const char* kTemplates[] = {"documents-reminder", "interview-reminder", "status-update"};
 
-nlohmann::json CaseState(int tmpl, size_t i) {
+// The event that planned intent i's send (its data is also the case state the rule engine
+// kept): documents requested, an interview booked, or a decision (approved or denied).
+struct Planning {
+  std::string type;
+  nlohmann::json data;
+};
+Planning PlanningEvent(int tmpl, size_t i) {
   switch (tmpl) {
     case 0: {
       nlohmann::json docs = nlohmann::json::array({"proof_of_income"});
       if (i % 2 == 0) docs.push_back("proof_of_address");
       if (i % 7 == 0) docs.push_back("proof_of_identity");
-      return {{"program", "SNAP"},
-              {"status", "documents_requested"},
-              {"documents", docs},
-              {"due_date", "2026-03-16"}};
+      return {"case.status_changed",
+              {{"program", "SNAP"},
+               {"status", "documents_requested"},
+               {"documents", docs},
+               {"due_date", "2026-03-16"}}};
     }
     case 1: {
-      nlohmann::json s = {{"program", "SNAP"},
+      nlohmann::json d = {{"program", "SNAP"},
                           {"status", "under_review"},
                           {"interview_at", "2026-03-12T15:30:00Z"},
                           {"interview_mode", i % 2 ? "phone" : "in_person"}};
-      if (i % 2 == 0) s["office"] = "Dearborn Service Center";
-      return s;
+      if (i % 2 == 0) d["office"] = "Dearborn Service Center";
+      return {"case.interview_scheduled", d};
     }
     default:
-      return {{"program", "SNAP"},
-              {"status", "approved"},
-              {"benefit_amount", 100 + static_cast<int>(i % 400)},
-              {"certification_end", "2027-02-28"}};
+      if (i % 4 == 3) {
+        return {"case.status_changed",
+                {{"program", "SNAP"}, {"status", "denied"}, {"denial_reason", "missing_documents"}}};
+      }
+      return {"case.status_changed",
+              {{"program", "SNAP"},
+               {"status", "approved"},
+               {"benefit_amount", 100 + static_cast<int>(i % 400)},
+               {"certification_end", "2027-02-28"}}};
   }
 }
 
-// Setup: N intents and their case views, in batches of 1000 (not measured).
-void PutIntents(ScheduleStore& sched, const std::string& target, size_t n, Micros now) {
-  ScheduleBatch batch;
-  for (size_t i = 0; i < n; ++i) {
-    const size_t loc = i % 5;
-    const int tmpl = static_cast<int>((i / 5) % 3);
-    bool email = i % 2 == 0;
-    if (target == "smtp") email = true;
-    if (target == "sms") email = false;
-    const std::string case_id = "case-" + std::to_string(i);
+// Setup (not measured), in batches of 1000: for each intent, the planning event in the event
+// log (sync off: ingest is measured elsewhere), and in the schedule store the case view
+// (state and recipient), the plan (done, planned by that event) and the outbox intent, as
+// the rule engine and the timer firer leave them.
+void PutIntents(RocksStore& log, ScheduleStore& sched, const std::string& target, size_t n,
+                Micros now) {
+  const std::string occurred_at = FormatRfc3339(now);
+  for (size_t first = 0; first < n; first += 1000) {
+    const size_t count = std::min<size_t>(1000, n - first);
+    std::vector<Event> events;
+    ScheduleBatch batch;
+    for (size_t i = first; i < first + count; ++i) {
+      const size_t loc = i % 5;
+      const int tmpl = static_cast<int>((i / 5) % 3);
+      bool email = i % 2 == 0;
+      if (target == "smtp") email = true;
+      if (target == "sms") email = false;
+      const std::string case_id = "case-" + std::to_string(i);
+      Planning planning = PlanningEvent(tmpl, i);
 
-    CaseView view;
-    view.case_id = case_id;
-    view.state = CaseState(tmpl, i);
-    Recipient r;
-    r.id = "p-" + std::to_string(i);
-    r.email = "p" + std::to_string(i) + "@example.org";
-    char phone[32];
-    std::snprintf(phone, sizeof phone, "+1312555%04zu", i % 10000);
-    r.phone = phone;
-    r.locale = kRecipientLocales[loc];
-    r.timezone = kZones[(i / 15) % 5];
-    view.recipient = r;
-    view.last_seq = i + 1;
+      Recipient r;
+      r.id = "p-" + std::to_string(i);
+      r.email = "p" + std::to_string(i) + "@example.org";
+      char phone[32];
+      std::snprintf(phone, sizeof phone, "+1312555%04zu", i % 10000);
+      r.phone = phone;
+      r.locale = kRecipientLocales[loc];
+      r.timezone = kZones[(i / 15) % 5];
 
-    OutboxIntent intent;
-    intent.plan = PlanKey{"snap-recertification", kTemplates[tmpl], case_id};
-    intent.key = OutboxKey(intent.plan, 1);
-    intent.occurrence = 1;
-    intent.recipient_id = r.id;
-    intent.template_id = kTemplates[tmpl];
-    intent.channels = {email ? "email" : "sms"};
-    intent.locale = kLocales[loc];
-    intent.due = now;
-    intent.fired_at = now;
+      Event e;
+      e.id = "e" + std::to_string(i);
+      e.case_id = case_id;
+      e.type = planning.type;
+      e.occurred_at = occurred_at;
+      e.occurred_at_us = now;
+      e.data = planning.data;
+      e.recipient = r;
+      events.push_back(std::move(e));
 
-    batch.put_cases.push_back(std::move(view));
-    batch.put_outbox.push_back(std::move(intent));
-    if (batch.put_outbox.size() == 1000 || i + 1 == n) {
-      Check(sched.Commit(batch), "setup commit");
-      batch = ScheduleBatch();
+      CaseView view;
+      view.case_id = case_id;
+      view.state = planning.data;
+      view.recipient = r;
+
+      Plan plan;
+      plan.key = PlanKey{"snap-recertification", kTemplates[tmpl], case_id};
+      plan.recipient_id = r.id;
+      plan.template_id = kTemplates[tmpl];
+      plan.times = 1;
+      plan.sent = 1;
+      plan.due = plan.fire_at = now;
+      plan.status = PlanStatus::kDone;
+      plan.updated_at = now;
+
+      OutboxIntent intent;
+      intent.plan = plan.key;
+      intent.key = OutboxKey(intent.plan, 1);
+      intent.occurrence = 1;
+      intent.recipient_id = r.id;
+      intent.template_id = kTemplates[tmpl];
+      intent.channels = {email ? "email" : "sms"};
+      intent.locale = kLocales[loc];
+      intent.due = now;
+      intent.fired_at = now;
+
+      batch.put_cases.push_back(std::move(view));
+      batch.put_plans.push_back(std::move(plan));
+      batch.put_outbox.push_back(std::move(intent));
     }
+    std::vector<AppendOutcome> outcomes = Check(log.Append("bench", events), "setup append");
+    for (size_t k = 0; k < count; ++k) {
+      if (outcomes[k].kind != AppendOutcome::Kind::kAccepted) Die("setup: event not accepted");
+      batch.put_plans[k].planned_seq = outcomes[k].seq;
+      batch.put_cases[k].last_seq = outcomes[k].seq;
+    }
+    batch.cursor = log.LastSequence();
+    Check(sched.Commit(batch), "setup commit");
   }
 }
 
@@ -480,6 +533,10 @@ void RunTarget(const Flags& flags, const Shared& shared, const std::string& targ
   FakeClock clock;  // 2026-01-01T00:00:00Z
   const Micros start = clock.NowMicros();
 
+  StoreOptions lso;
+  lso.path = (dir / "events").string();
+  lso.sync_writes = false;  // setup only
+  std::unique_ptr<RocksStore> log = Check(RocksStore::Open(lso, clock), "open event log");
   ScheduleStoreOptions sso;
   sso.path = (dir / "schedule").string();
   sso.sync_writes = flags.sync;
@@ -494,7 +551,7 @@ void RunTarget(const Flags& flags, const Shared& shared, const std::string& targ
 
   const size_t n = flags.messages;
   auto t0 = SteadyClock::now();
-  PutIntents(*sched, target, n, start);
+  PutIntents(*log, *sched, target, n, start);
   std::printf("[%s #%d] setup: %zu intents in %.1f s (not a measurement)\n", target.c_str(), rep,
               n, Seconds(t0));
   std::fflush(stdout);
@@ -531,7 +588,7 @@ void RunTarget(const Flags& flags, const Shared& shared, const std::string& targ
 
   ComposerSettings settings{shared.config.agency, shared.config.email, shared.config.public_url};
   TemplateComposer template_composer(*sched, messages, settings, shared.campaigns,
-                                     shared.templates);
+                                     shared.templates, log.get());
   TimedComposer composer(template_composer);
 
   DispatcherOptions options;

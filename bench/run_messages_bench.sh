@@ -176,6 +176,21 @@ sort -k1,1 -k2,2n "$RESULTS" | awk '
   END { print line }'
 
 echo
+echo "== herald / ceiling in each repetition"
+ratio_line() {  # ratio_line LABEL HERALD_KEY CEILING_KEY
+  awk -v h="$2" -v c="$3" -v label="$1" '
+    $1 == h { hv[$2] = $3 } $1 == c { cv[$2] = $3 }
+    END {
+      line = sprintf("%-34s", label)
+      for (r = 1; r in hv; r++) line = line sprintf(" %6.0f%%", (r in cv && cv[r] > 0) ? 100 * hv[r] / cv[r] : 0)
+      print line }' "$RESULTS"
+}
+ratio_line "file / raw file writes" file_send file_ceiling
+ratio_line "smtp / smtp-source -s 20" smtp_send smtp_source
+ratio_line "smtp / smtp-source -d, herald eml" smtp_send smtp_source_reuse
+ratio_line "sms / wrk" sms_send sms_wrk
+
+echo
 echo "== medians over $REPS repetitions (min..max), msg/s"
 median() {  # median NAME -> "median min max"
   awk -v k="$1" '$1 == k { print $3 }' "$RESULTS" | sort -n | awk '

@@ -73,6 +73,9 @@ class MessageServer {
 
     config_ = TestConfig();
     config_.data_dir = env_.dir.str();
+    // The SMS test server's callback client keeps its connection open; a short read
+    // timeout lets Stop() end it at once instead of after the default 30 s.
+    config_.http.read_timeout_seconds = 1;
     ServerDeps deps;
     deps.config = &config_;
     deps.log = log_.get();
@@ -86,16 +89,6 @@ class MessageServer {
     deps.has_connector = [this](const std::string& name) { return connectors_.count(name) > 0; };
     deps.verify_receipt = [this](const std::string& name, const CallbackRequest& request) {
       auto it = connectors_.find(name);
-      std::string dbg = "URL " + request.url + " FORM";
-      for (auto& [k, v] : request.form) dbg += " " + k + "=" + v;
-      for (auto& [k, v] : request.headers) dbg += " H " + k + "=" + v;
-      fprintf(stderr, "%s\n", dbg.c_str());
-      fprintf(stderr, "SIG %s direct=%d conn=%d fn=%d\n",
-              TwilioSignature(kSmsTestAuthToken, request.url, request.form).c_str(),
-              (int)VerifyTwilioSignature(kSmsTestAuthToken, request.url, request.form,
-                                         request.headers.back().second),
-              (int)it->second->VerifyCallback(request),
-              (int)VerifyTwilioCallback(kSmsTestAuthToken, request));
       return it != connectors_.end() && it->second->VerifyCallback(request);
     };
     deps.apply_receipt = [this](const Receipt& receipt, bool* found) {
@@ -259,12 +252,6 @@ TEST_CASE("a receipt with a forged or missing Twilio signature needs an API key"
       post({{"X-Twilio-Signature", TwilioSignature(kSmsTestAuthToken, url, delivered)}})->status ==
       401);
   CHECK(s.Stored(m.id).status == MessageStatus::kSent);  // none of them did anything
-  {
-    const std::string merged = s.public_url() + "/v1/receipts/twilio?MessageSid=" + m.provider_id +
-                               "&MessageStatus=undelivered&m=" + m.id;
-    auto probe = post({{"X-Twilio-Signature", TwilioSignature(kSmsTestAuthToken, merged, form)}});
-    MESSAGE("PROBE status ", probe->status);
-  }
 
   // The real signature is taken without a key ...
   CHECK(post({{"X-Twilio-Signature", TwilioSignature(kSmsTestAuthToken, url, form)}})->status ==
