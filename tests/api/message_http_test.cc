@@ -73,9 +73,6 @@ class MessageServer {
 
     config_ = TestConfig();
     config_.data_dir = env_.dir.str();
-    // The SMS test server's callback client keeps its connection open; a short read
-    // timeout lets Stop() end it at once instead of after the default 30 s.
-    config_.http.read_timeout_seconds = 1;
     ServerDeps deps;
     deps.config = &config_;
     deps.log = log_.get();
@@ -110,7 +107,11 @@ class MessageServer {
         std::make_unique<Dispatcher>(*env_.schedule, *env_.messages, composer_, env_.clock, d);
   }
   ~MessageServer() {
-    server_->Stop();
+    server_->Stop();  // no more receipts into the dispatcher
+    // The twilio connector keeps keep-alive connections to the SMS test server, whose
+    // Stop() waits for open connections to end (its 30 s read timeout): close them first.
+    dispatcher_.reset();
+    connectors_.clear();
     sms_.Stop();
   }
 
