@@ -41,9 +41,9 @@
 //
 // Every figure is also printed as one "RESULT key=value ..." line for the driver script.
 #include <fcntl.h>
+#include <stdlib.h>
 #include <sys/resource.h>
 #include <time.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -70,10 +70,10 @@
 #include "connectors/registry.h"
 #include "engine/config/config.h"
 #include "engine/core/clock.h"
+#include "engine/core/time_format.h"
 #include "engine/dispatch/dispatcher.h"
 #include "engine/dispatch/template_composer.h"
 #include "engine/rules/campaign_loader.h"
-#include "engine/core/time_format.h"
 #include "engine/store/message_store_rocks.h"
 #include "engine/store/rocks_store.h"
 #include "engine/store/schedule_store_rocks.h"
@@ -109,8 +109,7 @@ double Seconds(SteadyClock::time_point since) {
 }
 
 int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             SteadyClock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now().time_since_epoch())
       .count();
 }
 
@@ -125,7 +124,9 @@ class ScopedNs {
   int64_t start_;
 };
 
-double Sec(const std::atomic<int64_t>& ns) { return ns.load() / 1e9; }
+double Sec(const std::atomic<int64_t>& ns) {
+  return ns.load() / 1e9;
+}
 
 // CPU time of this thread, and of the whole process (every thread, RocksDB's included).
 int64_t ThreadCpuNs() {
@@ -255,9 +256,7 @@ class TimedConnector final : public Connector {
   std::string_view type() const override { return inner_->type(); }
   std::vector<Channel> channels() const override { return inner_->channels(); }
   int max_concurrency() const override { return inner_->max_concurrency(); }
-  bool VerifyCallback(const CallbackRequest& r) const override {
-    return inner_->VerifyCallback(r);
-  }
+  bool VerifyCallback(const CallbackRequest& r) const override { return inner_->VerifyCallback(r); }
 
   SendOutcome Send(const OutboundMessage& message) override {
     const int64_t start = NowNs();
@@ -365,8 +364,9 @@ Planning PlanningEvent(int tmpl, size_t i) {
     }
     default:
       if (i % 4 == 3) {
-        return {"case.status_changed",
-                {{"program", "SNAP"}, {"status", "denied"}, {"denial_reason", "missing_documents"}}};
+        return {
+            "case.status_changed",
+            {{"program", "SNAP"}, {"status", "denied"}, {"denial_reason", "missing_documents"}}};
       }
       return {"case.status_changed",
               {{"program", "SNAP"},
@@ -552,8 +552,8 @@ void RunTarget(const Flags& flags, const Shared& shared, const std::string& targ
   const size_t n = flags.messages;
   auto t0 = SteadyClock::now();
   PutIntents(*log, *sched, target, n, start);
-  std::printf("[%s #%d] setup: %zu intents in %.1f s (not a measurement)\n", target.c_str(), rep,
-              n, Seconds(t0));
+  std::printf("[%s #%d] setup: %zu intents in %.1f s (not a measurement)\n", target.c_str(), rep, n,
+              Seconds(t0));
   std::fflush(stdout);
 
   // The target's connector, from the registry.
@@ -587,8 +587,8 @@ void RunTarget(const Flags& flags, const Shared& shared, const std::string& targ
   TimedConnector connector(Check(CreateConnector(cc, env), "create connector"));
 
   ComposerSettings settings{shared.config.agency, shared.config.email, shared.config.public_url};
-  TemplateComposer template_composer(*sched, messages, settings, shared.campaigns,
-                                     shared.templates, log.get());
+  TemplateComposer template_composer(*sched, messages, settings, shared.campaigns, shared.templates,
+                                     log.get());
   TimedComposer composer(template_composer);
 
   DispatcherOptions options;
@@ -628,7 +628,8 @@ void RunTarget(const Flags& flags, const Shared& shared, const std::string& targ
       composer.email ? double(composer.mime_bytes) / composer.email : 0.0, composer.sms,
       composer.sms ? double(composer.sms_bytes) / composer.sms : 0.0, composer.settled, render_s,
       taken / render_s, steps, compose_s, 100 * compose_s / render_s, 1e6 * compose_s / taken,
-      store_s, 100 * store_s / render_s, 1e3 * Sec(messages.commit_ns) / std::max<int64_t>(1, messages.commits.load()),
+      store_s, 100 * store_s / render_s,
+      1e3 * Sec(messages.commit_ns) / std::max<int64_t>(1, messages.commits.load()),
       render_s - compose_s - store_s, 1e6 * compose_cpu / taken, 1e6 * render_cpu / taken,
       render_cpu / render_s);
   if (composer.settled > 0) {
@@ -639,9 +640,8 @@ void RunTarget(const Flags& flags, const Shared& shared, const std::string& targ
       "RESULT target=%s rep=%d phase=render messages=%zu seconds=%.3f per_s=%.0f compose_s=%.3f "
       "store_s=%.3f compose_cpu_us=%.1f cpu_us=%.1f settled=%zu email=%zu sms=%zu avg_mime=%.0f\n",
       target.c_str(), rep, taken, render_s, taken / render_s, compose_s, store_s,
-      1e6 * compose_cpu / taken, 1e6 * render_cpu / taken,
-      composer.settled, composer.email, composer.sms,
-      composer.email ? double(composer.mime_bytes) / composer.email : 0.0);
+      1e6 * compose_cpu / taken, 1e6 * render_cpu / taken, composer.settled, composer.email,
+      composer.sms, composer.email ? double(composer.mime_bytes) / composer.email : 0.0);
   std::fflush(stdout);
 
   if (!flags.sample_eml.empty() && !composer.email_samples.empty()) {
@@ -689,21 +689,21 @@ void RunTarget(const Flags& flags, const Shared& shared, const std::string& targ
       "%.1f ms: gateway span %.1f ms (%.0f%%), Ready %.1f ms, 2 commits %.1f ms, GetMany %.1f "
       "ms; connector busy %.0f%% of %d lanes; process CPU %.1f us/msg (%.2f cores busy)\n",
       target.c_str(), rep, cc.type.c_str(), connector.max_concurrency(), st.accepted, send_s,
-      st.accepted / send_s, rounds, st.accepted, st.retried, st.failed, st.suppressed,
-      clock_moves, 1e3 * send_s / std::max<size_t>(1, rounds),
-      1e3 * gateway_s / std::max<size_t>(1, rounds), 100 * gateway_s / send_s,
-      1e3 * ready_s / std::max<size_t>(1, rounds), 1e3 * commit_s / std::max<size_t>(1, rounds),
-      1e3 * get_s / std::max<size_t>(1, rounds),
+      st.accepted / send_s, rounds, st.accepted, st.retried, st.failed, st.suppressed, clock_moves,
+      1e3 * send_s / std::max<size_t>(1, rounds), 1e3 * gateway_s / std::max<size_t>(1, rounds),
+      100 * gateway_s / send_s, 1e3 * ready_s / std::max<size_t>(1, rounds),
+      1e3 * commit_s / std::max<size_t>(1, rounds), 1e3 * get_s / std::max<size_t>(1, rounds),
       100 * Sec(connector.send_ns) / (send_s * connector.max_concurrency()),
       connector.max_concurrency(), 1e6 * send_cpu / std::max<size_t>(1, st.accepted),
       send_cpu / send_s);
   const std::string failure = connector.first_failure();
   if (!failure.empty()) {
-    std::printf("[%s #%d] WARNING: not accepted: temporary %lld, permanent %lld, suppress %lld; "
-                "first: %s\n",
-                target.c_str(), rep, static_cast<long long>(connector.temporary.load()),
-                static_cast<long long>(connector.permanent.load()),
-                static_cast<long long>(connector.suppress.load()), failure.c_str());
+    std::printf(
+        "[%s #%d] WARNING: not accepted: temporary %lld, permanent %lld, suppress %lld; "
+        "first: %s\n",
+        target.c_str(), rep, static_cast<long long>(connector.temporary.load()),
+        static_cast<long long>(connector.permanent.load()),
+        static_cast<long long>(connector.suppress.load()), failure.c_str());
   }
   std::printf(
       "RESULT target=%s rep=%d phase=send messages=%zu seconds=%.3f per_s=%.0f rounds=%zu "
@@ -726,8 +726,8 @@ void RunTarget(const Flags& flags, const Shared& shared, const std::string& targ
         "[%s #%d] ceiling: %zu files of the same sizes written raw (O_EXCL, write, fsync, "
         "rename, fsync dir) by %d threads = %.0f files/s\n",
         target.c_str(), rep, sizes.size(), connector.max_concurrency(), ceiling);
-    std::printf("RESULT target=file rep=%d phase=ceiling files=%zu per_s=%.0f\n", rep,
-                sizes.size(), ceiling);
+    std::printf("RESULT target=file rep=%d phase=ceiling files=%zu per_s=%.0f\n", rep, sizes.size(),
+                ceiling);
     std::fflush(stdout);
   }
 }
@@ -821,10 +821,11 @@ int main(int argc, char** argv) {
     root = flags.dir;
     fs::create_directories(root);
   }
-  std::printf("messages_bench: messages=%zu repeat=%d sync_writes=%d intake_step=%zu "
-              "send_step=%zu dir=%s\n",
-              flags.messages, flags.repeat, flags.sync ? 1 : 0, flags.intake_step,
-              flags.send_step, root.string().c_str());
+  std::printf(
+      "messages_bench: messages=%zu repeat=%d sync_writes=%d intake_step=%zu "
+      "send_step=%zu dir=%s\n",
+      flags.messages, flags.repeat, flags.sync ? 1 : 0, flags.intake_step, flags.send_step,
+      root.string().c_str());
   std::fflush(stdout);
 
   for (int rep = 1; rep <= flags.repeat; ++rep) {

@@ -8,5 +8,6 @@ int RunServe(int argc, char** argv, int first);
 int RunValidate(int argc, char** argv, int first);
 int RunIngest(int argc, char** argv, int first);
 int RunSimulate(int argc, char** argv, int first);
+int RunPreview(int argc, char** argv, int first);
 
 }  // namespace herald::cli

@@ -16,6 +16,7 @@ Commands:
   validate   Check a configuration file and everything it points to
   ingest     Post an NDJSON file of case events to a running engine
   simulate   Show what the campaigns would send for a file of events
+  preview    Render one template with sample data, as email and SMS
 
 Options:
   --version  Print the version
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
   if (command == "validate") return herald::cli::RunValidate(argc, argv, 2);
   if (command == "ingest") return herald::cli::RunIngest(argc, argv, 2);
   if (command == "simulate") return herald::cli::RunSimulate(argc, argv, 2);
+  if (command == "preview") return herald::cli::RunPreview(argc, argv, 2);
   std::fprintf(stderr, "herald: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return 2;
 }
