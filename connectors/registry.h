@@ -21,11 +21,11 @@ struct ConnectorEnv {
   Clock* clock = nullptr;  // for Date headers, timeouts; never null when created by serve
 };
 
-using ConnectorFactoryFn =
-    Result<std::unique_ptr<Connector>> (*)(const ConnectorConfig& config, const ConnectorEnv& env);
+using ConnectorFactoryFn = Result<std::unique_ptr<Connector>> (*)(const ConnectorConfig& config,
+                                                                  const ConnectorEnv& env);
 
 struct ConnectorFactory {
-  std::string_view type;         // "file", "smtp", "twilio", "webhook"
+  std::string_view type;          // "file", "smtp", "twilio", "webhook"
   std::vector<Channel> channels;  // what connectors of this type can carry
   ConnectorFactoryFn create;
 };

@@ -47,23 +47,6 @@ int Usage(const std::string& problem) {
   return 2;
 }
 
-// The configuration without secrets, as simulate loads it: `env:` keys get a placeholder
-// when the variable is not set, as preview never serves requests.
-std::optional<Config> LoadConfigWithoutSecrets(const std::optional<std::string>& path) {
-  auto env = [](const std::string& name) -> std::optional<std::string> {
-    const char* v = std::getenv(name.c_str());
-    return std::string(v != nullptr ? v : "herald-preview-placeholder");
-  };
-  ConfigLoad load = path ? LoadConfigFile(*path, env) : LoadEmbeddedDefaultConfig(env);
-  for (const ConfigError& e : load.errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
-  if (!load.errors.empty() || !load.config) {
-    std::fprintf(stderr, "%zu error(s) in %s\n", load.errors.size(),
-                 path ? path->c_str() : "the embedded default configuration");
-    return std::nullopt;
-  }
-  return std::move(load.config);
-}
-
 std::string Lower(std::string s) {
   for (char& c : s) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
@@ -136,7 +119,7 @@ int RunPreview(int argc, char** argv, int first) {
     return 1;
   }
 
-  const std::optional<Config> config = LoadConfigWithoutSecrets(args.Get("config"));
+  const std::optional<Config> config = LoadConfigWithoutSecrets(args.Get("config"), "preview");
   if (!config) return 1;
   const std::optional<LoadedCampaigns> campaigns = LoadCampaignsOrReport(*config);
   if (!campaigns) return 1;

@@ -66,23 +66,6 @@ class ScratchDir {
   std::string path_;
 };
 
-// The configuration without secrets: `env:` keys get a placeholder when the variable is
-// not set, as simulate never serves requests.
-std::optional<Config> LoadConfigForSimulation(const std::optional<std::string>& path) {
-  auto env = [](const std::string& name) -> std::optional<std::string> {
-    const char* v = std::getenv(name.c_str());
-    return std::string(v != nullptr ? v : "herald-simulate-placeholder");
-  };
-  ConfigLoad load = path ? LoadConfigFile(*path, env) : LoadEmbeddedDefaultConfig(env);
-  for (const ConfigError& e : load.errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
-  if (!load.errors.empty() || !load.config) {
-    std::fprintf(stderr, "%zu error(s) in %s\n", load.errors.size(),
-                 path ? path->c_str() : "the embedded default configuration");
-    return std::nullopt;
-  }
-  return std::move(load.config);
-}
-
 bool IsBlankLine(std::string_view s) {
   return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
@@ -228,7 +211,7 @@ int RunSimulate(int argc, char** argv, int first) {
     }
   }
 
-  const std::optional<Config> config = LoadConfigForSimulation(args.Get("config"));
+  const std::optional<Config> config = LoadConfigWithoutSecrets(args.Get("config"), "simulate");
   if (!config) return 1;
   const std::optional<LoadedCampaigns> campaigns = LoadCampaignsOrReport(*config);
   if (!campaigns) return 1;

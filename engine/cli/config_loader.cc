@@ -50,6 +50,23 @@ std::optional<LoadedCampaigns> LoadCampaignsOrReport(const Config& config) {
   return out;
 }
 
+std::optional<Config> LoadConfigWithoutSecrets(const std::optional<std::string>& path,
+                                               const std::string& command) {
+  const std::string placeholder = "herald-" + command + "-placeholder";
+  auto env = [&placeholder](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    return std::string(v != nullptr ? v : placeholder);
+  };
+  ConfigLoad load = path ? LoadConfigFile(*path, env) : LoadEmbeddedDefaultConfig(env);
+  for (const ConfigError& e : load.errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
+  if (!load.errors.empty() || !load.config) {
+    std::fprintf(stderr, "%zu error(s) in %s\n", load.errors.size(),
+                 path ? path->c_str() : "the embedded default configuration");
+    return std::nullopt;
+  }
+  return std::move(load.config);
+}
+
 std::optional<TemplateSet> LoadTemplatesOrReport(const Config& config) {
   if (config.templates_dir.empty()) return TemplateSet();
   std::error_code ec;

@@ -15,6 +15,12 @@ namespace herald::cli {
 // every error to stderr. nullopt when the config is invalid.
 std::optional<Config> LoadConfigOrReport(const std::optional<std::string>& path);
 
+// For commands that never serve requests (simulate, preview): like LoadConfigOrReport,
+// but an `env:` key whose variable is not set gets a placeholder secret instead of an
+// error ("herald-<command>-placeholder").
+std::optional<Config> LoadConfigWithoutSecrets(const std::optional<std::string>& path,
+                                               const std::string& command);
+
 // What LoadCampaignsOrReport found.
 struct LoadedCampaigns {
   CampaignSet campaigns;
