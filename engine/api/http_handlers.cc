@@ -278,7 +278,9 @@ void HttpServer::Impl::Readyz(const httplib::Request&, httplib::Response& res) {
 }
 
 void HttpServer::Impl::Metrics(const httplib::Request&, httplib::Response& res) {
-  res.set_content(metrics.Render(deps.store_stats()), "text/plain; version=0.0.4; charset=utf-8");
+  std::string text = metrics.Render(deps.store_stats());
+  if (deps.more_metrics) text += deps.more_metrics();
+  res.set_content(text, "text/plain; version=0.0.4; charset=utf-8");
 }
 
 void HttpServer::Impl::OpenApi(const httplib::Request&, httplib::Response& res) {

@@ -39,6 +39,9 @@ struct ServerDeps {
   EventLog* log = nullptr;
   CaseStore* cases = nullptr;
   std::function<StoreStats()> store_stats;  // for /readyz and /metrics
+  // More Prometheus text for /metrics from the layers the API does not link (dispatch,
+  // status callbacks): complete # HELP / # TYPE families. Optional; any thread.
+  std::function<std::string()> more_metrics;
   const Clock* clock = nullptr;
 
   // The schedule (optional). Without `schedule`, GET/DELETE .../schedule answer 503; the

@@ -243,8 +243,13 @@ int RunServe(int argc, char** argv, int first) {
     return c != nullptr && c->VerifyCallback(request);
   };
   deps.apply_receipt = [msg](const Receipt& receipt, bool* found) {
-    return msg->dispatcher->ApplyReceipt(receipt, found);
+    Status s = msg->dispatcher->ApplyReceipt(receipt, found);
+    // A receipt that changed a message may have queued a status callback: post it now
+    // rather than at the worker's next poll.
+    if (s.ok() && *found && msg->callback_sender) msg->worker->Notify();
+    return s;
   };
+  deps.more_metrics = [msg] { return msg->MetricsText(); };
   deps.reload = [&config, &control, &reload_mu, composer] {
     return ReloadCampaigns(config, control, reload_mu, composer);
   };

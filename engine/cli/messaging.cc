@@ -19,6 +19,46 @@ Messaging::~Messaging() {
   store.reset();
 }
 
+namespace {
+
+void Counter(std::string& out, const char* name, const char* help, uint64_t value) {
+  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name +
+         " " + std::to_string(value) + "\n";
+}
+
+}  // namespace
+
+std::string Messaging::MetricsText() const {
+  std::string out;
+  const DispatchStats d = dispatcher->stats();
+  Counter(out, "herald_dispatch_intents_total", "Outbox intents taken in by dispatch.", d.intents);
+  Counter(out, "herald_dispatch_sends_total", "Connector calls (send attempts).", d.sends);
+  Counter(out, "herald_dispatch_accepted_total", "Sends a gateway accepted.", d.accepted);
+  Counter(out, "herald_dispatch_retried_total", "Temporary failures queued for a retry.",
+          d.retried);
+  Counter(out, "herald_dispatch_failed_total",
+          "Messages failed (permanent, or technical when attempts or age ran out).", d.failed);
+  Counter(out, "herald_dispatch_suppressed_total", "Messages a gateway suppressed.", d.suppressed);
+  if (Result<size_t> ready = store->ReadyCount(); ready.ok()) {
+    out += "# HELP herald_dispatch_ready Messages queued or sending.\n";
+    out += "# TYPE herald_dispatch_ready gauge\nherald_dispatch_ready " + std::to_string(*ready) +
+           "\n";
+  }
+  if (callback_sender) {
+    const CallbackStats c = callback_sender->stats();
+    Counter(out, "herald_callbacks_posts_total", "Status callback POSTs made.", c.posts);
+    Counter(out, "herald_callbacks_delivered_total", "Status callbacks answered with 2xx.",
+            c.delivered);
+    Counter(out, "herald_callbacks_retried_total",
+            "Status callbacks put back after a temporary failure.", c.retried);
+    Counter(out, "herald_callbacks_rejected_total",
+            "Status callbacks removed after a permanent 4xx.", c.rejected);
+    Counter(out, "herald_callbacks_given_up_total",
+            "Status callbacks removed when attempts or age ran out.", c.given_up);
+  }
+  return out;
+}
+
 Result<std::unique_ptr<Messaging>> StartMessaging(const Config& config,
                                                   const CampaignSet& campaigns,
                                                   const TemplateSet& templates,
@@ -70,6 +110,7 @@ Result<std::unique_ptr<Messaging>> StartMessaging(const Config& config,
     if (!poster.ok()) return poster.status();
     m->callback_poster = std::move(poster).value();
     CallbackSenderOptions callback_options;
+    callback_options.retry = CallbackRetryFrom(config.status_callbacks);
     callback_options.random_seed = static_cast<uint64_t>(clock.MonotonicMicros()) + 1;
     m->callback_sender =
         std::make_unique<CallbackSender>(*m->store, *m->callback_poster, clock, callback_options);

@@ -40,6 +40,10 @@ struct Messaging {
     return nullptr;
   }
 
+  // Prometheus text (complete families) for /metrics: dispatch counters since start, the
+  // ready queue's length, status callback counters. Any thread.
+  std::string MetricsText() const;
+
   // Stops the worker (the round in progress finishes), then closes the store.
   ~Messaging();
 };

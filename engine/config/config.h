@@ -86,9 +86,14 @@ struct DeliveryConfig {
 };
 
 // `status_callbacks:`: where status changes of messages are posted for case systems.
+// The retry defaults ride out a receiver that is down for a weekend.
 struct StatusCallbackConfig {
-  std::string url;     // empty: off
-  std::string secret;  // HMAC-SHA256 key (from `secret_env`)
+  std::string url;                             // empty: off
+  std::string secret;                          // HMAC-SHA256 key (from `secret_env`)
+  uint32_t max_attempts = 40;                  // then the callback is given up
+  int64_t retry_initial_us = 30LL * 1000000;   // first backoff; doubles, with jitter
+  int64_t retry_max_us = 3600LL * 1000000;     // backoff ceiling
+  int64_t max_age_us = 72LL * 3600 * 1000000;  // from the status change: then given up
 };
 
 struct Config {

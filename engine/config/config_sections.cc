@@ -180,6 +180,23 @@ void ReadStatusCallbacks(const YamlEntry& e, Diagnostics* diag, const EnvLookup&
       }
     }
   }
+  if (auto v = map.Take("max_attempts")) {
+    if (auto n = ReadInteger(*v, 1, 1000, diag)) out->max_attempts = static_cast<uint32_t>(*n);
+  }
+  const std::pair<const char*, int64_t*> durations[] = {
+      {"retry_initial", &out->retry_initial_us},
+      {"retry_max", &out->retry_max_us},
+      {"max_age", &out->max_age_us},
+  };
+  for (const auto& [name, field] : durations) {
+    if (auto v = map.Take(name)) {
+      if (auto d = ReadDuration(*v, diag)) *field = *d;
+    }
+  }
+  if (out->retry_max_us < out->retry_initial_us) {
+    diag->Add(map.node(), "status_callbacks: retry_max must not be shorter than retry_initial",
+              e.key);
+  }
   map.RejectUnknown("secrets are never written in the file: use secret_env");
 }
 

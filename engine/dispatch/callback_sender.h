@@ -80,16 +80,19 @@ class StatusCallbackPoster {
   virtual CallbackPostResult Post(const std::string& body, const std::string& idempotency_key) = 0;
 };
 
-// Retry settings of status callbacks: max_attempts, retry_initial_us, retry_max_us and
-// max_age_us of a DeliveryConfig (the connector lists are not used). The defaults ride out
-// a receiver that is down for a weekend.
-inline DeliveryConfig DefaultCallbackRetry() {
+// Retry settings of status callbacks as a DeliveryConfig (max_attempts, retry_initial_us,
+// retry_max_us, max_age_us; the connector lists are not used), from `status_callbacks:`
+// in herald.yaml, whose defaults ride out a receiver that is down for a weekend.
+inline DeliveryConfig CallbackRetryFrom(const StatusCallbackConfig& c) {
   DeliveryConfig d;
-  d.max_attempts = 40;
-  d.retry_initial_us = 30LL * 1000000;
-  d.retry_max_us = 3600LL * 1000000;
-  d.max_age_us = 72LL * 3600 * 1000000;
+  d.max_attempts = c.max_attempts;
+  d.retry_initial_us = c.retry_initial_us;
+  d.retry_max_us = c.retry_max_us;
+  d.max_age_us = c.max_age_us;
   return d;
+}
+inline DeliveryConfig DefaultCallbackRetry() {
+  return CallbackRetryFrom(StatusCallbackConfig{});
 }
 
 struct CallbackSenderOptions {

@@ -176,6 +176,17 @@ TEST_CASE("serve + ingest: the samples are accepted once, logs carry no personal
   auto wrong_key = Run({kHerald, "ingest", "--url", url, "--key", "nope", events}, dir.str());
   CHECK(wrong_key.exit_code == 1);
 
+  // /metrics carries dispatch's counters beside the API's.
+  auto metrics = Run({"/usr/bin/python3", "-c",
+                      "import sys, urllib.request\n"
+                      "print(urllib.request.urlopen(sys.argv[1]).read().decode())",
+                      url + "/metrics"},
+                     dir.str());
+  CHECK(metrics.exit_code == 0);
+  CHECK(metrics.out.find("# TYPE herald_dispatch_intents_total counter") != std::string::npos);
+  CHECK(metrics.out.find("\nherald_dispatch_ready ") != std::string::npos);
+  CHECK(metrics.out.find("herald_http_requests_total") != std::string::npos);
+
   kill(server.pid(), SIGTERM);
   const std::string server_out = server.ReadStdoutUntil([](const std::string&) { return false; });
   CHECK(server.Wait() == 0);

@@ -365,6 +365,55 @@ TEST_CASE("connector options pass through as JSON") {
         std::string::npos);
 }
 
+TEST_CASE("status callbacks: url, secret from the environment, retry settings") {
+  const Env env = {{"CB_SECRET", "0123456789abcdef"}};
+  SUBCASE("defaults ride out a weekend") {
+    ConfigLoad load = Load(kKeys +
+                               "status_callbacks:\n  url: https://cases.example.org/herald\n"
+                               "  secret_env: CB_SECRET\n",
+                           env);
+    REQUIRE(load.config);
+    const StatusCallbackConfig& c = load.config->status_callbacks;
+    CHECK(c.url == "https://cases.example.org/herald");
+    CHECK(c.secret == "0123456789abcdef");
+    CHECK(c.max_attempts == 40);
+    CHECK(c.retry_initial_us == 30LL * 1000000);
+    CHECK(c.retry_max_us == 3600LL * 1000000);
+    CHECK(c.max_age_us == 72LL * 3600 * 1000000);
+  }
+  SUBCASE("retry settings are read") {
+    ConfigLoad load = Load(kKeys +
+                               "status_callbacks:\n  url: https://cases.example.org/herald\n"
+                               "  secret_env: CB_SECRET\n  max_attempts: 5\n"
+                               "  retry_initial: 10s\n  retry_max: 5m\n  max_age: 2h\n",
+                           env);
+    REQUIRE(load.config);
+    const StatusCallbackConfig& c = load.config->status_callbacks;
+    CHECK(c.max_attempts == 5);
+    CHECK(c.retry_initial_us == 10LL * 1000000);
+    CHECK(c.retry_max_us == 300LL * 1000000);
+    CHECK(c.max_age_us == 2LL * 3600 * 1000000);
+  }
+  SUBCASE("retry_max shorter than retry_initial") {
+    CHECK(OnlyError(Load(kKeys + "status_callbacks:\n  url: https://cases.example.org/herald\n"
+                                 "  secret_env: CB_SECRET\n  retry_initial: 10m\n  retry_max: 1m\n",
+                         env)) ==
+          "t.yaml:4:3: status_callbacks: retry_max must not be shorter than retry_initial");
+  }
+  SUBCASE("max_attempts out of range") {
+    const std::string e = OnlyError(Load(kKeys + "status_callbacks:\n  url: https://x.example\n"
+                                                 "  secret_env: CB_SECRET\n  max_attempts: 0\n",
+                                         env));
+    CHECK(e.find("t.yaml:6:17:") == 0);
+  }
+  SUBCASE("a short secret") {
+    const std::string e = OnlyError(Load(kKeys + "status_callbacks:\n  url: https://x.example\n"
+                                                 "  secret_env: CB_SECRET\n",
+                                         {{"CB_SECRET", "short"}}));
+    CHECK(e.find("holds fewer than 16 bytes") != std::string::npos);
+  }
+}
+
 TEST_CASE("log levels") {
   for (const char* level : {"trace", "debug", "info", "warn", "error", "off"}) {
     ConfigLoad load = Load(kKeys + "log: {level: " + level + "}\n");
