@@ -1,0 +1,390 @@
+#include "engine/store/track_store_rocks.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "engine/core/sha256.h"
+#include "engine/store/rocks_status.h"
+#include "engine/store/schedule_codec.h"
+#include "engine/store/track_codec.h"
+#include "engine/store/track_store_batch.h"
+#include "engine/track/link_rewriter.h"
+
+namespace herald {
+namespace {
+
+const char* const kCfNames[] = {"messages", "message_times", "events",      "event_times",
+                                "marks",    "counters",      "preferences", "address_optouts",
+                                "last_sms", "meta",          "default"};
+constexpr std::string_view kFormatVersionKey = "format_version";
+constexpr std::string_view kFormatVersion = "1";
+constexpr std::string_view kEventSeqKey = "event_seq";
+
+}  // namespace
+
+std::string_view EngagementKindName(EngagementKind k) {
+  switch (k) {
+    case EngagementKind::kOpen:
+      return "open";
+    case EngagementKind::kClick:
+      return "click";
+    case EngagementKind::kUnsubscribe:
+      return "unsubscribe";
+    case EngagementKind::kSmsStop:
+      return "sms_stop";
+    case EngagementKind::kSmsStart:
+      return "sms_start";
+  }
+  return "";
+}
+
+Result<std::unique_ptr<RocksTrackStore>> RocksTrackStore::Open(const TrackStoreOptions& options) {
+  if (options.path.empty()) return Status::InvalidArgument("track store: empty path");
+  if (options.secret.size() < 16) return Status::InvalidArgument("track store: secret too short");
+  std::error_code ec;
+  std::filesystem::create_directories(options.path, ec);
+  if (ec) {
+    return Status::IOError("track store: cannot create data directory " + options.path + ": " +
+                           ec.message());
+  }
+  std::unique_ptr<RocksTrackStore> store(new RocksTrackStore(options));
+  if (Status s = store->OpenDb(); !s.ok()) return s;
+  Result<std::optional<std::string>> seq = store->GetValue(kMeta, kEventSeqKey, "the event seq");
+  if (!seq.ok()) return seq.status();
+  if (seq->has_value()) {
+    Result<uint64_t> n = DecodeCounter(**seq, kEventSeqKey);
+    if (!n.ok()) return n.status();
+    store->event_seq_ = *n;
+  }
+  return store;
+}
+
+Status RocksTrackStore::OpenDb() {
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_total_wal_size = 64 << 20;
+  db_options.keep_log_file_num = 10;
+  std::vector<std::string> existing;
+  if (rocksdb::DB::ListColumnFamilies(db_options, options_.path, &existing).ok()) {
+    for (const std::string& name : existing) {
+      if (std::find(std::begin(kCfNames), std::end(kCfNames), name) == std::end(kCfNames)) {
+        return Status::InvalidArgument("track store: " + options_.path +
+                                       " holds another database (column family " + name + ")");
+      }
+    }
+  }
+  std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (size_t i = 0; i <= kDefault; ++i) {
+    rocksdb::BlockBasedTableOptions table;
+    table.block_cache = cache;
+    if (i == kMessages || i == kMarks || i == kPreferences || i == kAddressOptOuts ||
+        i == kLastSms) {
+      table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    }
+    rocksdb::ColumnFamilyOptions cf;
+    cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    cf.write_buffer_size = (i == kMeta || i == kDefault) ? (1 << 20) : (8 << 20);
+    if (i == kCounters) cf.merge_operator = NewCounterMergeOperator();
+    descriptors.emplace_back(kCfNames[i], cf);
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, options_.path, descriptors, &handles, &db_);
+  if (!s.ok()) {
+    db_ = nullptr;
+    return RocksOpenError(s, "track store", options_.path);
+  }
+  cfs_ = std::move(handles);
+  return RocksCheckFormatVersion(db_, cfs_[kMeta], kFormatVersionKey, kFormatVersion, "track store",
+                                 options_.path);
+}
+
+RocksTrackStore::~RocksTrackStore() {
+  if (db_ == nullptr) return;
+  for (rocksdb::ColumnFamilyHandle* h : cfs_) db_->DestroyColumnFamilyHandle(h);
+  db_->Close();
+  delete db_;
+}
+
+Result<std::optional<std::string>> RocksTrackStore::GetValue(Cf cf, std::string_view key,
+                                                             std::string_view what) {
+  rocksdb::PinnableSlice value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cfs_[cf], ToSlice(key), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return RocksReadError(s, "track store", what);
+  return std::optional<std::string>(value.ToString());
+}
+
+Result<std::optional<TrackedMessage>> RocksTrackStore::LoadMessage(std::string_view id,
+                                                                   std::string* address_hash) {
+  if (!IsMessageId(id)) return std::optional<TrackedMessage>();
+  Result<std::optional<std::string>> v = GetValue(kMessages, id, "message");
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return std::optional<TrackedMessage>();
+  Result<TrackedMessage> m = DecodeTrackedMessage(id, **v, address_hash);
+  if (!m.ok()) return m.status();
+  return std::optional<TrackedMessage>(std::move(m).value());
+}
+
+Result<std::optional<TrackedMessage>> RocksTrackStore::GetMessage(std::string_view id) {
+  return LoadMessage(id, nullptr);
+}
+
+std::string RocksTrackStore::AddressHash(Channel channel, std::string_view address) const {
+  if (address.empty()) return "";
+  std::string normalized(address);
+  if (channel == Channel::kEmail) {
+    for (char& c : normalized) {
+      if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
+    }
+  }
+  return HmacSha256Hex(options_.secret, std::string("herald/address/v1\0", 18) +
+                                            std::string(ChannelName(channel)) + ":" + normalized);
+}
+
+Status RocksTrackStore::Write(Batch& b, bool sync) {
+  for (const auto& [key, slots] : b.counters) {
+    CounterDelta d(slots.begin(), slots.end());
+    b.wb.Merge(cfs_[kCounters], ToSlice(key), ToSlice(EncodeCounters(d)));
+  }
+  if (b.seq != event_seq_) {
+    b.wb.Put(cfs_[kMeta], ToSlice(kEventSeqKey), ToSlice(EncodeCounter(b.seq)));
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  rocksdb::Status s = db_->Write(wo, &b.wb);
+  if (!s.ok()) {
+    db_->Resume();  // lets the next write proceed after a transient error, when it can
+    return Status::Unavailable("track store: write failed: " + s.ToString());
+  }
+  event_seq_ = b.seq;
+  return Status::Ok();
+}
+
+Status RocksTrackStore::RegisterMessage(const TrackedMessage& m) {
+  if (!IsMessageId(m.id)) return Status::InvalidArgument("track store: malformed message id");
+  if (m.campaign.empty()) return Status::InvalidArgument("track store: empty campaign");
+  if (m.links.size() > kMaxLinks) return Status::InvalidArgument("track store: too many links");
+  for (const std::string& l : m.links) {
+    if (!IsTrackableUrl(l)) {
+      return Status::InvalidArgument("track store: a link is not an http(s) destination");
+    }
+  }
+  std::lock_guard<std::mutex> lock(write_mu_);
+  Result<std::optional<std::string>> old = GetValue(kMessages, m.id, "message");
+  if (!old.ok()) return old.status();
+  if (old->has_value()) return Status::Ok();
+  TrackedMessage stored = m;
+  stored.address.clear();
+  stored.sent_at = 0;
+  stored.delivered_at = 0;
+  const std::string hash = AddressHash(m.channel, m.address);
+  Batch b;
+  b.seq = event_seq_;
+  b.wb.Put(cfs_[kMessages], ToSlice(m.id), ToSlice(EncodeTrackedMessage(stored, hash)));
+  b.wb.Put(cfs_[kMessageTimes], ToSlice(MessageTimeKey(m.created_at, m.id)), rocksdb::Slice());
+  b.Count(stored, HourStart(m.created_at), kCreated);
+  if (m.channel == Channel::kSms && !hash.empty()) {
+    // STOP replies are attributed to the latest message sent to the number.
+    Result<std::optional<std::string>> last = GetValue(kLastSms, hash, "last sms");
+    if (!last.ok()) return last.status();
+    std::string_view prev = last->has_value() ? std::string_view(**last) : std::string_view();
+    uint64_t prev_at = 0;
+    if (prev.empty() || !ConsumeBigEndian64(&prev, &prev_at) ||
+        MicrosFromOrdered(prev_at) <= m.created_at) {
+      std::string v;
+      AppendBigEndian64(&v, OrderedMicros(m.created_at));
+      v += m.id;
+      b.wb.Put(cfs_[kLastSms], ToSlice(hash), ToSlice(v));
+    }
+  }
+  return Write(b, options_.sync_writes);
+}
+
+Status RocksTrackStore::RecordStatus(std::string_view message_id, MessageStatus status, Micros at,
+                                     std::string_view reason) {
+  uint32_t slot = 0;
+  switch (status) {
+    case MessageStatus::kQueued:
+    case MessageStatus::kSending:
+      return Status::Ok();
+    case MessageStatus::kSent:
+      slot = kSent;
+      break;
+    case MessageStatus::kDelivered:
+      slot = kDelivered;
+      break;
+    case MessageStatus::kBounced:
+      slot = kBounced;
+      break;
+    case MessageStatus::kFailed:
+      slot = kFailed;
+      break;
+    case MessageStatus::kSuppressed:
+      slot = kSuppressed;
+      break;
+    case MessageStatus::kCancelled:
+      slot = kCancelled;
+      break;
+  }
+  std::lock_guard<std::mutex> lock(write_mu_);
+  std::string hash;
+  Result<std::optional<TrackedMessage>> found = LoadMessage(message_id, &hash);
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return Status::NotFound("track store: message not registered");
+  TrackedMessage m = std::move(**found);
+  const std::string name(MessageStatusName(status));
+  const std::string mark = MarkKey(m.id, kMarkStatus, name);
+  Result<std::optional<std::string>> seen = GetValue(kMarks, mark, "mark");
+  if (!seen.ok()) return seen.status();
+  if (seen->has_value()) return Status::Ok();
+
+  Batch b;
+  b.seq = event_seq_;
+  b.wb.Put(cfs_[kMarks], ToSlice(mark), rocksdb::Slice());
+  bool rewrite = false;
+  if (status == MessageStatus::kSent && m.sent_at == 0) {
+    m.sent_at = at;
+    rewrite = true;
+    if (m.case_event_at != 0) {
+      b.Count(m, Cohort(m), kSendDelayHist + HistogramBin(at - m.case_event_at));
+    }
+  }
+  if (status == MessageStatus::kDelivered && m.delivered_at == 0) {
+    m.delivered_at = at;
+    rewrite = true;
+  }
+  const Micros hour = Cohort(m);
+  b.Count(m, hour, slot);
+  if (slot != kSent && slot != kDelivered) {
+    b.Add(CounterKey(m.campaign, kDimReason, hour, name, ReasonKey(reason)), 0, 1);
+  }
+  if (rewrite) b.wb.Put(cfs_[kMessages], ToSlice(m.id), ToSlice(EncodeTrackedMessage(m, hash)));
+  return Write(b, options_.sync_writes);
+}
+
+Result<EngagementResult> RocksTrackStore::RecordEngagement(const EngagementInput& in) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  std::string hash;
+  Result<std::optional<TrackedMessage>> found = LoadMessage(in.message_id, &hash);
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return EngagementResult{};
+  Batch b;
+  b.seq = event_seq_;
+  Result<EngagementResult> r = AddEngagement(b, **found, hash, in);
+  if (!r.ok() || !r->found) return r;
+  const bool sync =
+      in.kind == TokenKind::kUnsubscribe ? options_.sync_writes : options_.sync_engagement_writes;
+  if (Status s = Write(b, sync); !s.ok()) return s;
+  return r;
+}
+
+Status RocksTrackStore::AddOptOut(Batch& b, const std::string& recipient_id,
+                                  const std::string& address_hash, const OptOut& o) {
+  if (!recipient_id.empty()) {
+    Result<std::optional<RecipientPreferences>> p = GetPreferences(recipient_id);
+    if (!p.ok()) return p.status();
+    RecipientPreferences prefs;
+    if (p->has_value()) {
+      prefs = std::move(**p);
+    } else {
+      prefs.recipient_id = recipient_id;
+    }
+    const bool already = std::any_of(prefs.opt_outs.begin(), prefs.opt_outs.end(),
+                                     [&](const OptOut& x) { return x.channel == o.channel; });
+    if (!already) {
+      prefs.opt_outs.push_back(o);
+      prefs.updated_at = o.at;
+      prefs.updated_by = o.by;
+      b.wb.Put(cfs_[kPreferences], ToSlice(recipient_id), ToSlice(EncodePreferences(prefs)));
+    }
+  }
+  if (!address_hash.empty()) {
+    const std::string key = AddressKey(o.channel, address_hash);
+    Result<std::optional<std::string>> old = GetValue(kAddressOptOuts, key, "address opt-out");
+    if (!old.ok()) return old.status();
+    if (!old->has_value()) b.wb.Put(cfs_[kAddressOptOuts], ToSlice(key), ToSlice(EncodeOptOut(o)));
+  }
+  return Status::Ok();
+}
+
+Status RocksTrackStore::RemoveOptOut(Batch& b, const std::string& recipient_id,
+                                     const std::string& address_hash, Channel channel) {
+  if (!recipient_id.empty()) {
+    Result<std::optional<RecipientPreferences>> p = GetPreferences(recipient_id);
+    if (!p.ok()) return p.status();
+    if (p->has_value()) {
+      RecipientPreferences prefs = std::move(**p);
+      const size_t before = prefs.opt_outs.size();
+      std::erase_if(prefs.opt_outs, [&](const OptOut& x) { return x.channel == channel; });
+      if (prefs.opt_outs.size() != before) {
+        b.wb.Put(cfs_[kPreferences], ToSlice(recipient_id), ToSlice(EncodePreferences(prefs)));
+      }
+    }
+  }
+  if (!address_hash.empty()) {
+    b.wb.Delete(cfs_[kAddressOptOuts], ToSlice(AddressKey(channel, address_hash)));
+  }
+  return Status::Ok();
+}
+
+Result<SmsKeywordResult> RocksTrackStore::RecordSmsKeyword(const SmsKeywordInput& in) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  SmsKeywordResult r;
+  const std::string hash = AddressHash(Channel::kSms, in.phone);
+  if (hash.empty()) return Status::InvalidArgument("track store: empty phone number");
+  Result<std::optional<std::string>> last = GetValue(kLastSms, hash, "last sms");
+  if (!last.ok()) return last.status();
+  std::optional<TrackedMessage> m;
+  if (last->has_value() && (*last)->size() > 8) {
+    Result<std::optional<TrackedMessage>> found = LoadMessage((*last)->substr(8), nullptr);
+    if (!found.ok()) return found.status();
+    m = std::move(*found);
+  }
+  if (m) {
+    r.message_id = m->id;
+    r.locale = m->locale;
+  }
+  if (in.keyword != SmsKeyword::kStop && in.keyword != SmsKeyword::kStart) return r;
+
+  const bool stop = in.keyword == SmsKeyword::kStop;
+  Result<std::optional<std::string>> current =
+      GetValue(kAddressOptOuts, AddressKey(Channel::kSms, hash), "address opt-out");
+  if (!current.ok()) return current.status();
+  r.changed = current->has_value() != stop;
+  Batch b;
+  b.seq = event_seq_;
+  const std::string recipient = m ? m->recipient_id : "";
+  Status s = stop ? AddOptOut(b, recipient, hash, {Channel::kSms, in.at, "sms:STOP", "sms keyword"})
+                  : RemoveOptOut(b, recipient, hash, Channel::kSms);
+  if (!s.ok()) return s;
+  if (m) {
+    EngagementRecord e;
+    e.kind = stop ? EngagementKind::kSmsStop : EngagementKind::kSmsStart;
+    e.at = in.at;
+    const uint64_t seq = ++b.seq;
+    b.wb.Put(cfs_[kEvents], ToSlice(EventKey(m->id, in.at, seq)), ToSlice(EncodeEngagement(e)));
+    b.wb.Put(cfs_[kEventTimes], ToSlice(EventTimeKey(in.at, seq)), ToSlice(m->id));
+    const std::string mark = MarkKey(m->id, stop ? kMarkSmsStop : kMarkSmsStart);
+    Result<std::optional<std::string>> seen = GetValue(kMarks, mark, "mark");
+    if (!seen.ok()) return seen.status();
+    if (!seen->has_value()) {
+      b.wb.Put(cfs_[kMarks], ToSlice(mark), ToSlice(MarkValue(in.at, seq)));
+      b.Count(*m, Cohort(*m), stop ? kSmsOptOuts : kSmsOptIns);
+    }
+  }
+  if (Status w = Write(b, options_.sync_writes); !w.ok()) return w;
+  return r;
+}
+
+}  // namespace herald

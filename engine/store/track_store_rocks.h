@@ -1,0 +1,136 @@
+// RocksTrackStore: the TrackStore (engine/track/track_store.h) on its own RocksDB database
+// (data/track).
+//
+// Column families (BE = 8-byte big-endian, times as BE(t XOR 2^63); KS = the
+// order-preserving strings of schedule_codec.h; values: version byte 1 + JSON unless
+// noted; track_codec.h has the exact layouts):
+//
+// | family          | key                                   | value                          |
+// |-----------------|---------------------------------------|--------------------------------|
+// | messages        | message id                            | dimensions, link table,
+// sent/delivered, recipient id, address hash | | message_times   | BE(created_at) id | "" (not yet
+// scrubbed by Purge) | | events          | id BE(at) BE(seq)                     | raw event (kind,
+// link, machine, reason, user agent, IP) | | event_times     | BE(at) BE(seq) | id (Purge walks it)
+// | | marks           | id type [status]                      | BE(at) BE(seq) of the event that
+// set it, or "" | | counters        | KS(campaign) dim BE(hour) KS(value)[KS(value2)] | sparse
+// counter row (merge operator) | | preferences     | recipient id                          |
+// RecipientPreferences           | | address_optouts | channel ":" HMAC(address)             |
+// OptOut                         | | last_sms        | HMAC(phone)                           |
+// BE(created_at) id              | | meta            | format_version, event_seq             | "1";
+// BE(n)                     |
+//
+// Counter dims: A (all), R (rule), L (locale), C (channel), each one row per cohort hour and
+// value, plus K (clicks per link) and X (failures by status and reason) under A only. Every
+// write is one WriteBatch under one mutex: a write reads the marks it needs, so unique
+// counts are exact, and counters move with the events and marks that justify them.
+// Addresses are hashed with HMAC-SHA256 under the secret (the message store's), so the
+// same number is the same key and the number itself is never stored.
+//
+// Thread safety: every method may be called concurrently; the destructor must not race.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "engine/track/track_store.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+}  // namespace rocksdb
+
+namespace herald {
+
+struct TrackStoreOptions {
+  std::string path;         // created (with parents) when missing
+  std::string secret;       // MessageStore::Secret(): keys the address hashes (>= 16 bytes)
+  bool sync_writes = true;  // registrations, statuses, unsubscribes, keywords, preferences
+  // Opens and clicks: losing the last few on a crash is acceptable and they are the bulk.
+  bool sync_engagement_writes = false;
+  ClassifierOptions classifier;
+  size_t block_cache_bytes = 16 << 20;
+};
+
+class RocksTrackStore final : public TrackStore {
+ public:
+  // InvalidArgument (empty path, short secret, another database), Unavailable (locked),
+  // IOError, Corruption (damaged or unknown format).
+  static Result<std::unique_ptr<RocksTrackStore>> Open(const TrackStoreOptions& options);
+  ~RocksTrackStore() override;
+  RocksTrackStore(const RocksTrackStore&) = delete;
+  RocksTrackStore& operator=(const RocksTrackStore&) = delete;
+
+  Status RegisterMessage(const TrackedMessage& m) override;
+  Result<std::optional<TrackedMessage>> GetMessage(std::string_view id) override;
+  Status RecordStatus(std::string_view message_id, MessageStatus status, Micros at,
+                      std::string_view reason) override;
+  Result<EngagementResult> RecordEngagement(const EngagementInput& in) override;
+  Result<std::vector<EngagementRecord>> Events(std::string_view message_id) override;
+  Result<SmsKeywordResult> RecordSmsKeyword(const SmsKeywordInput& in) override;
+  Result<std::optional<RecipientPreferences>> GetPreferences(
+      std::string_view recipient_id) override;
+  Status PutPreferences(const RecipientPreferences& p) override;
+  Result<Suppression> CheckSuppression(std::string_view recipient_id, Channel channel,
+                                       std::string_view address) override;
+  Result<CampaignReport> Report(const ReportQuery& q) override;
+  Result<PurgeStats> Purge(Micros cutoff) override;
+
+  // Flushes and compacts every family (tests of retention; benchmarks).
+  Status CompactAll();
+  // Adds a counter delta directly (benchmarks that need millions of events' worth of rows).
+  Status MergeCountersForTesting(std::string_view campaign, Micros hour_start,
+                                 const std::string& rule, const std::string& locale,
+                                 Channel channel, const CounterDelta& delta);
+
+ private:
+  enum Cf : size_t {
+    kMessages,
+    kMessageTimes,
+    kEvents,
+    kEventTimes,
+    kMarks,
+    kCounters,
+    kPreferences,
+    kAddressOptOuts,
+    kLastSms,
+    kMeta,
+    kDefault,
+  };
+  struct Batch;  // one write (track_store_batch.h)
+  struct EventEntry {
+    Micros at = 0;
+    uint64_t seq = 0;
+    EngagementRecord record;
+  };
+
+  explicit RocksTrackStore(TrackStoreOptions options) : options_(std::move(options)) {}
+  Status OpenDb();
+  Result<std::optional<std::string>> GetValue(Cf cf, std::string_view key, std::string_view what);
+  Result<std::optional<TrackedMessage>> LoadMessage(std::string_view id, std::string* address_hash);
+  std::string AddressHash(Channel channel, std::string_view address) const;
+  Status Write(Batch& b, bool sync);
+  // Records an event of `m` and its counters into `b` (write_mu_ held).
+  Result<EngagementResult> AddEngagement(Batch& b, const TrackedMessage& m,
+                                         const std::string& address_hash,
+                                         const EngagementInput& in);
+  // The message's events with at >= from, in time order.
+  Result<std::vector<EventEntry>> ScanEvents(std::string_view id, Micros from);
+  // After clicks (the events `moved`) became machine ones: moves or drops the unique marks
+  // they had set.
+  Status FixMarks(Batch& b, const TrackedMessage& m, const std::set<uint64_t>& moved);
+  Status AddOptOut(Batch& b, const std::string& recipient_id, const std::string& address_hash,
+                   const OptOut& o);
+  Status RemoveOptOut(Batch& b, const std::string& recipient_id, const std::string& address_hash,
+                      Channel channel);
+
+  TrackStoreOptions options_;
+  rocksdb::DB* db_ = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs_;
+  std::mutex write_mu_;     // serialises every write
+  uint64_t event_seq_ = 0;  // guarded by write_mu_
+};
+
+}  // namespace herald
