@@ -71,6 +71,8 @@ void HttpServer::Impl::RegisterRoutes() {
   AddRoute("GET", R"(/v1/messages/([^/]+))", "/v1/messages/{message_id}", bind(&Impl::GetMessage));
   AddRoute("GET", R"(/v1/cases/([^/]+)/messages)", "/v1/cases/{case_id}/messages",
            bind(&Impl::GetCaseMessages));
+  RegisterTrackRoutes();
+  RegisterReportRoutes();
   AddRoute("GET", "/healthz", "/healthz", bind(&Impl::Healthz));
   AddRoute("GET", "/readyz", "/readyz", bind(&Impl::Readyz));
   AddRoute("GET", "/metrics", "/metrics", bind(&Impl::Metrics));

@@ -21,6 +21,9 @@
 #include "engine/dispatch/message_store.h"
 #include "engine/schedule/schedule_store.h"
 #include "engine/store/event_log.h"
+#include "engine/track/track_store.h"
+#include "engine/track/tracking_token.h"
+#include "templates/branding.h"
 
 namespace herald {
 
@@ -65,6 +68,21 @@ struct ServerDeps {
   // the receipt needs an API key with the ingest scope.
   std::function<bool(const std::string& connector, const CallbackRequest& request)> verify_receipt;
   std::function<Status(const Receipt& receipt, bool* found)> apply_receipt;
+
+  // Engagement (optional; without `track` the tracking, unsubscribe, inbound SMS,
+  // preference and report routes answer 503, except the open pixel, which always answers
+  // its GIF). `tokens` decodes the /o, /c and /u path tokens; `branding` is the agency's
+  // look on the pages herald shows the public; `sms_help_text` (by language, "" = default)
+  // answers HELP.
+  TrackStore* track = nullptr;
+  // Whether an SMS connector vouches for an inbound SMS webhook (its gateway signature).
+  // When none does, POST /v1/inbound/sms needs an API key with the ingest scope.
+  std::function<bool(const CallbackRequest& request)> verify_inbound_sms;
+  const TokenCodec* tokens = nullptr;
+  Branding branding;
+  // The campaigns a report can name, for GET /v1/reports/campaigns and the dashboard:
+  // (id, display name) in id order. Optional.
+  std::function<std::vector<std::pair<std::string, std::string>>()> campaign_names;
 };
 
 // One registered route, in OpenAPI form: {"POST", "/v1/events"}, {"GET", "/v1/cases/{case_id}"}.

@@ -46,6 +46,10 @@ struct HttpServer::Impl {
   void PostReceipt(const httplib::Request& req, httplib::Response& res);
   void GetMessage(const httplib::Request& req, httplib::Response& res);
   void GetCaseMessages(const httplib::Request& req, httplib::Response& res);
+  // Tracking, unsubscribe, inbound SMS and recipient preferences (track_handlers.cc).
+  void RegisterTrackRoutes();
+  // Reports, CSV and the communicators' dashboard (report_handlers.cc).
+  void RegisterReportRoutes();
 
   ServerDeps deps;
   Authenticator auth;

@@ -1,4 +1,5 @@
 #include <signal.h>
+#include <algorithm>
 
 #include <cstdio>
 #include <filesystem>
@@ -250,6 +251,22 @@ int RunServe(int argc, char** argv, int first) {
     return s;
   };
   deps.more_metrics = [msg] { return msg->MetricsText(); };
+  deps.track = msg->track.get();
+  deps.verify_inbound_sms = [msg](const CallbackRequest& request) {
+    for (const auto& c : msg->connectors) {
+      const std::vector<Channel> carried = c->channels();
+      const bool sms = std::find(carried.begin(), carried.end(), Channel::kSms) != carried.end();
+      if (sms && c->VerifyCallback(request)) return true;
+    }
+    return false;
+  };
+  deps.tokens = msg->tokens.get();
+  deps.branding = BrandingFor(config.agency);
+  {
+    std::vector<std::pair<std::string, std::string>> names;
+    for (const Campaign& c : campaigns->campaigns.campaigns()) names.emplace_back(c.id, c.name);
+    deps.campaign_names = [names] { return names; };
+  }
   deps.reload = [&config, &control, &reload_mu, composer] {
     return ReloadCampaigns(config, control, reload_mu, composer);
   };

@@ -16,6 +16,8 @@ Messaging::~Messaging() {
   callback_poster.reset();
   dispatcher.reset();
   composer.reset();
+  tokens.reset();
+  track.reset();
   store.reset();
 }
 
@@ -91,6 +93,15 @@ Result<std::unique_ptr<Messaging>> StartMessaging(const Config& config,
   Result<std::unique_ptr<RocksMessageStore>> store = RocksMessageStore::Open(store_options);
   if (!store.ok()) return store.status();
   m->store = std::move(store).value();
+  TrackStoreOptions track_options;
+  track_options.path = (std::filesystem::path(config.data_dir) / "track").string();
+  track_options.secret = m->store->Secret();
+  Result<std::unique_ptr<RocksTrackStore>> track = RocksTrackStore::Open(track_options);
+  if (!track.ok()) return track.status();
+  m->track = std::move(track).value();
+  Result<TokenCodec> tokens = TokenCodec::Create(m->store->Secret());
+  if (!tokens.ok()) return tokens.status();
+  m->tokens = std::make_unique<TokenCodec>(std::move(tokens).value());
 
   ComposerSettings settings{config.agency, config.email, config.public_url};
   m->composer =

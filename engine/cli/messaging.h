@@ -19,6 +19,8 @@
 #include "engine/dispatch/template_composer.h"
 #include "engine/rules/campaign.h"
 #include "engine/store/message_store_rocks.h"
+#include "engine/store/track_store_rocks.h"
+#include "engine/track/tracking_token.h"
 #include "templates/template_set.h"
 
 namespace herald::cli {
@@ -26,6 +28,8 @@ namespace herald::cli {
 struct Messaging {
   std::vector<std::unique_ptr<Connector>> connectors;
   std::unique_ptr<RocksMessageStore> store;
+  std::unique_ptr<RocksTrackStore> track;  // data/track: engagement, opt-outs, counters
+  std::unique_ptr<TokenCodec> tokens;      // keyed with the message store's secret
   std::unique_ptr<TemplateComposer> composer;
   std::unique_ptr<Dispatcher> dispatcher;
   std::unique_ptr<CallbackPoster> callback_poster;  // null when status callbacks are off
