@@ -127,6 +127,9 @@ void Loader::ReadRoot(const YAML::Node& root) {
     config_internal::ReadChannels(*e, &diag_, &config_.delivery, &channel_refs);
   }
   if (auto e = map.Take("delivery")) config_internal::ReadDelivery(*e, &diag_, &config_.delivery);
+  if (auto e = map.Take("retention")) {
+    config_internal::ReadRetention(*e, &diag_, &config_.retention);
+  }
   if (auto e = map.Take("status_callbacks")) {
     config_internal::ReadStatusCallbacks(*e, &diag_, env_, &config_.status_callbacks);
   }

@@ -96,6 +96,14 @@ struct StatusCallbackConfig {
   int64_t max_age_us = 72LL * 3600 * 1000000;  // from the status change: then given up
 };
 
+// `retention:`: how long personal data is kept. After `pii`, recipient addresses, rendered
+// bodies, and the IP addresses and user agents of opens and clicks are purged; counters
+// (reports) stay. 0: kept until deleted by hand.
+struct RetentionConfig {
+  int64_t pii_us = 0;
+  int64_t purge_every_us = 3600LL * 1000000;  // how often the purge runs
+};
+
 struct Config {
   std::string source;          // the file it came from ("<embedded>" for the defaults)
   std::string base_dir = ".";  // what relative paths were resolved against
@@ -113,6 +121,7 @@ struct Config {
   EmailConfig email;
   DeliveryConfig delivery;
   StatusCallbackConfig status_callbacks;
+  RetentionConfig retention;
   Limits limits;
   HttpConfig http;
   std::string log_level = "info";

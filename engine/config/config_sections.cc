@@ -161,6 +161,30 @@ void ReadDelivery(const YamlEntry& e, Diagnostics* diag, DeliveryConfig* out) {
   map.RejectUnknown();
 }
 
+void ReadRetention(const YamlEntry& e, Diagnostics* diag, RetentionConfig* out) {
+  YamlMap map(e.value, "retention", diag, e.key);
+  if (auto v = map.Take("pii")) {
+    if (auto d = ReadDuration(*v, diag)) {
+      // Shorter than a day would purge messages still being retried and links just sent.
+      if (*d != 0 && *d < 24LL * 3600 * 1000000) {
+        diag->Add(v->value, "pii: keep personal data at least 1d (or 0 to keep it)", v->key);
+      } else {
+        out->pii_us = *d;
+      }
+    }
+  }
+  if (auto v = map.Take("purge_every")) {
+    if (auto d = ReadDuration(*v, diag)) {
+      if (*d < 60LL * 1000000) {
+        diag->Add(v->value, "purge_every: at least 1m", v->key);
+      } else {
+        out->purge_every_us = *d;
+      }
+    }
+  }
+  map.RejectUnknown();
+}
+
 void ReadStatusCallbacks(const YamlEntry& e, Diagnostics* diag, const EnvLookup& env,
                          StatusCallbackConfig* out) {
   YamlMap map(e.value, "status_callbacks", diag, e.key);

@@ -20,6 +20,7 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 void ReadAgency(const YamlEntry& e, Diagnostics* diag, AgencyConfig* out);
 void ReadEmail(const YamlEntry& e, Diagnostics* diag, EmailConfig* out);
 void ReadDelivery(const YamlEntry& e, Diagnostics* diag, DeliveryConfig* out);
+void ReadRetention(const YamlEntry& e, Diagnostics* diag, RetentionConfig* out);
 void ReadStatusCallbacks(const YamlEntry& e, Diagnostics* diag, const EnvLookup& env,
                          StatusCallbackConfig* out);
 // `channels: {email: [a, b], sms: [c]}`. Names are checked against the connectors once

@@ -414,6 +414,28 @@ TEST_CASE("status callbacks: url, secret from the environment, retry settings") 
   }
 }
 
+TEST_CASE("retention: pii window and purge interval") {
+  SUBCASE("off by default") {
+    ConfigLoad load = Load(kKeys);
+    REQUIRE(load.config);
+    CHECK(load.config->retention.pii_us == 0);
+    CHECK(load.config->retention.purge_every_us == 3600LL * 1000000);
+  }
+  SUBCASE("read") {
+    ConfigLoad load = Load(kKeys + "retention:\n  pii: 90d\n  purge_every: 15m\n");
+    REQUIRE(load.config);
+    CHECK(load.config->retention.pii_us == 90LL * 86400 * 1000000);
+    CHECK(load.config->retention.purge_every_us == 15LL * 60 * 1000000);
+  }
+  SUBCASE("too short a window") {
+    CHECK(OnlyError(Load(kKeys + "retention:\n  pii: 2h\n")) ==
+          "t.yaml:4:8: pii: keep personal data at least 1d (or 0 to keep it)");
+  }
+  SUBCASE("unknown key") {
+    CHECK(OnlyError(Load(kKeys + "retention:\n  bodies: 2d\n")).find("t.yaml:4:3:") == 0);
+  }
+}
+
 TEST_CASE("log levels") {
   for (const char* level : {"trace", "debug", "info", "warn", "error", "off"}) {
     ConfigLoad load = Load(kKeys + "log: {level: " + level + "}\n");
