@@ -12,8 +12,9 @@ PACKAGES=(
   librocksdb-dev libyaml-cpp-dev libspdlog-dev libfmt-dev doctest-dev
   libcurl4-openssl-dev libcpp-httplib-dev nlohmann-json3-dev libssl-dev
   libicu-dev libcmark-dev libkainjow-mustache-dev libphonenumber-dev
-  # tools used by tests and benchmarks
-  curl python3 python3-aiosmtpd tzdata
+  # tools used by tests and benchmarks; chromium: the dashboard's browser test
+  # (tests/report/dashboard_browser_test.cc), which fails without it
+  curl python3 python3-aiosmtpd tzdata chromium
 )
 if [[ "${1:-}" == "--bench" ]]; then
   # postfix: only for its smtp-sink and smtp-source (bench/run_messages_bench.sh). Preseeded

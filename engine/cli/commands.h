@@ -9,5 +9,6 @@ int RunValidate(int argc, char** argv, int first);
 int RunIngest(int argc, char** argv, int first);
 int RunSimulate(int argc, char** argv, int first);
 int RunPreview(int argc, char** argv, int first);
+int RunReport(int argc, char** argv, int first);
 
 }  // namespace herald::cli

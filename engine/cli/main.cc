@@ -17,6 +17,7 @@ Commands:
   ingest     Post an NDJSON file of case events to a running engine
   simulate   Show what the campaigns would send for a file of events
   preview    Render one template with sample data, as email and SMS
+  report     Print a campaign's report (table, CSV or JSON) from a running engine
 
 Options:
   --version  Print the version
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
   if (command == "ingest") return herald::cli::RunIngest(argc, argv, 2);
   if (command == "simulate") return herald::cli::RunSimulate(argc, argv, 2);
   if (command == "preview") return herald::cli::RunPreview(argc, argv, 2);
+  if (command == "report") return herald::cli::RunReport(argc, argv, 2);
   std::fprintf(stderr, "herald: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return 2;
 }

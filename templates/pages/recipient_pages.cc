@@ -16,6 +16,9 @@ struct PageWords {
   std::string_view done_title, done_lead;
   std::string_view unknown_title, unknown_lead;
   std::string_view sms_stopped, sms_started, sms_help, sms_help_url;
+  // NoticePage: a click link that does not work (the title is unknown_title), and a page
+  // herald cannot serve right now.
+  std::string_view link_lead, unavailable_title, unavailable_lead;
 };
 
 constexpr PageWords kWords[] = {
@@ -31,7 +34,10 @@ constexpr PageWords kWords[] = {
      "{agency}: You will not get more texts. Reply START to get them again.",
      "{agency}: You will get texts about your case again. Reply STOP to stop.",
      "{agency}: updates about your case. Reply STOP to stop texts.",
-     "{agency}: updates about your case. Reply STOP to stop texts. Help: {url}"},
+     "{agency}: updates about your case. Reply STOP to stop texts. Help: {url}",
+     "The link may be incomplete. Use the link in the most recent message, or contact {agency}.",
+     "This page is not available right now",
+     "Nothing was changed. Please try again in a few minutes, or contact {agency}."},
     {"es", "¿Dejar de recibir correos de {agency}?",
      "Ya no recibirá por correo electrónico novedades ni recordatorios de {agency} sobre su "
      "caso. Puede seguir consultando su caso con la agencia.",
@@ -46,7 +52,11 @@ constexpr PageWords kWords[] = {
      "recibirlos.",
      "{agency}: novedades sobre su caso. Responda STOP para dejar de recibir mensajes.",
      "{agency}: novedades sobre su caso. Responda STOP para dejar de recibir mensajes. Ayuda: "
-     "{url}"},
+     "{url}",
+     "Puede que el enlace esté incompleto. Use el enlace del mensaje más reciente o "
+     "comuníquese con {agency}.",
+     "Esta página no está disponible en este momento",
+     "No se cambió nada. Vuelva a intentarlo en unos minutos o comuníquese con {agency}."},
     {"zh", "不再接收{agency}的电子邮件？",
      "您将不再通过电子邮件收到{agency}关于您案件的最新消息和提醒。您仍可向该机构查询您的案件。",
      "退订", "您已退订", "您将不再收到{agency}的电子邮件。如有误，请联系该机构重新开通。",
@@ -54,7 +64,9 @@ constexpr PageWords kWords[] = {
      "{agency}：您将不再收到短信。回复 START 可重新接收。",
      "{agency}：您将重新收到有关您案件的短信。回复 STOP 可停止。",
      "{agency}：有关您案件的最新消息。回复 STOP 停止接收短信。",
-     "{agency}：有关您案件的最新消息。回复 STOP 停止接收短信。帮助：{url}"},
+     "{agency}：有关您案件的最新消息。回复 STOP 停止接收短信。帮助：{url}",
+     "链接可能不完整。请使用最近一条消息中的链接，或联系{agency}。", "此页面暂时无法使用",
+     "未作任何更改。请几分钟后重试，或联系{agency}。"},
     {"zh-hant", "不再接收{agency}的電子郵件？",
      "您將不再透過電子郵件收到{agency}關於您案件的最新消息和提醒。您仍可向該機構查詢您的案件。",
      "取消訂閱", "您已取消訂閱", "您將不再收到{agency}的電子郵件。如有誤，請聯絡該機構重新開通。",
@@ -63,7 +75,9 @@ constexpr PageWords kWords[] = {
      "{agency}：您將不再收到簡訊。回覆 START 可重新接收。",
      "{agency}：您將重新收到有關您案件的簡訊。回覆 STOP 可停止。",
      "{agency}：有關您案件的最新消息。回覆 STOP 停止接收簡訊。",
-     "{agency}：有關您案件的最新消息。回覆 STOP 停止接收簡訊。說明：{url}"},
+     "{agency}：有關您案件的最新消息。回覆 STOP 停止接收簡訊。說明：{url}",
+     "連結可能不完整。請使用最近一則訊息中的連結，或聯絡{agency}。", "此頁面暫時無法使用",
+     "未作任何變更。請幾分鐘後重試，或聯絡{agency}。"},
     {"vi", "Ngừng nhận email từ {agency}?",
      "Quý vị sẽ không còn nhận email cập nhật và nhắc nhở về hồ sơ của mình từ {agency}. Quý vị "
      "vẫn có thể hỏi cơ quan về hồ sơ của mình.",
@@ -76,7 +90,11 @@ constexpr PageWords kWords[] = {
      "{agency}: Đã ngừng gửi tin nhắn. Trả lời START để nhận lại.",
      "{agency}: Sẽ gửi lại tin nhắn về hồ sơ. Trả lời STOP để ngừng.",
      "{agency}: Tin về hồ sơ của quý vị. Trả lời STOP để ngừng.",
-     "{agency}: Tin về hồ sơ của quý vị. Trả lời STOP để ngừng. Trợ giúp: {url}"},
+     "{agency}: Tin về hồ sơ của quý vị. Trả lời STOP để ngừng. Trợ giúp: {url}",
+     "Liên kết có thể chưa đầy đủ. Hãy dùng liên kết trong tin nhắn gần nhất, hoặc liên hệ "
+     "{agency}.",
+     "Trang này hiện không khả dụng",
+     "Không có gì thay đổi. Vui lòng thử lại sau vài phút, hoặc liên hệ {agency}."},
     {"ar", "هل تريد إيقاف رسائل البريد الإلكتروني من {agency}؟",
      "لن تتلقى بعد الآن تحديثات وتذكيرات بالبريد الإلكتروني بشأن ملفك من {agency}. يمكنك دائمًا "
      "الاستفسار عن ملفك لدى الجهة.",
@@ -89,7 +107,10 @@ constexpr PageWords kWords[] = {
      "{agency}: لن تصلك رسائل أخرى. أرسل START للعودة.",
      "{agency}: ستصلك رسائل ملفك مجددًا. أرسل STOP للإيقاف.",
      "{agency}: تحديثات بشأن ملفك. أرسل STOP لإيقاف الرسائل.",
-     "{agency}: تحديثات بشأن ملفك. أرسل STOP لإيقاف الرسائل. مساعدة: {url}"},
+     "{agency}: تحديثات بشأن ملفك. أرسل STOP لإيقاف الرسائل. مساعدة: {url}",
+     "ربما يكون الرابط غير مكتمل. استخدم الرابط في أحدث رسالة، أو اتصل بـ {agency}.",
+     "هذه الصفحة غير متاحة حاليًا",
+     "لم يتم تغيير أي شيء. يرجى المحاولة مرة أخرى بعد بضع دقائق، أو الاتصال بـ {agency}."},
 };
 
 std::string Lower(std::string_view s) {
@@ -143,19 +164,14 @@ std::string_view PageLanguage(std::string_view locale) {
   return "en";
 }
 
-std::string RenderUnsubscribePage(UnsubscribePage which, const RecipientPageInput& in) {
+namespace {
+
+// One page: a heading, a paragraph and, when `button` is given, the one-click form.
+std::string RenderPage(const RecipientPageInput& in, const PageWords& w, std::string_view title,
+                       std::string_view lead, std::string_view button) {
   static const Branding kNone;
   const Branding& b = in.branding != nullptr ? *in.branding : kNone;
-  const PageWords& w = WordsFor(in.locale);
   const std::string agency = templates_internal::HtmlEscape(b.name);
-  std::string_view title = w.confirm_title, lead = w.confirm_lead;
-  if (which == UnsubscribePage::kDone) {
-    title = w.done_title;
-    lead = w.done_lead;
-  } else if (which == UnsubscribePage::kNotFound) {
-    title = w.unknown_title;
-    lead = w.unknown_lead;
-  }
   const std::string heading = Fill(title, agency, "");
   const std::string link = templates_internal::LinkColor(b);
   // The header text as in the email layout: white or near-black, whichever contrasts more.
@@ -199,17 +215,40 @@ std::string RenderUnsubscribePage(UnsubscribePage which, const RecipientPageInpu
   page += "</h1>\n<p>";
   page += Fill(lead, agency, "");
   page += "</p>\n";
-  if (which == UnsubscribePage::kConfirm) {
+  if (!button.empty()) {
     page += "<form method=\"post\" action=\"";
     page += templates_internal::HtmlEscape(in.action_url);
     page +=
         "\">\n<input type=\"hidden\" name=\"List-Unsubscribe\" value=\"One-Click\">\n"
         "<button type=\"submit\">";
-    page += w.button;
+    page += button;
     page += "</button>\n</form>\n";
   }
   page += "</main>\n</body>\n</html>\n";
   return page;
+}
+
+}  // namespace
+
+std::string RenderUnsubscribePage(UnsubscribePage which, const RecipientPageInput& in) {
+  const PageWords& w = WordsFor(in.locale);
+  switch (which) {
+    case UnsubscribePage::kConfirm:
+      return RenderPage(in, w, w.confirm_title, w.confirm_lead, w.button);
+    case UnsubscribePage::kDone:
+      return RenderPage(in, w, w.done_title, w.done_lead, "");
+    case UnsubscribePage::kNotFound:
+      break;
+  }
+  return RenderPage(in, w, w.unknown_title, w.unknown_lead, "");
+}
+
+std::string RenderNoticePage(NoticePage which, const RecipientPageInput& in) {
+  const PageWords& w = WordsFor(in.locale);
+  if (which == NoticePage::kLinkNotFound) {
+    return RenderPage(in, w, w.unknown_title, w.link_lead, "");
+  }
+  return RenderPage(in, w, w.unavailable_title, w.unavailable_lead, "");
 }
 
 std::string DefaultSmsReply(SmsReply which, std::string_view locale, std::string_view agency,

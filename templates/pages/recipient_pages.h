@@ -1,5 +1,6 @@
 // What herald itself shows the public, outside any campaign's content: the unsubscribe
-// pages (GET of the List-Unsubscribe URL, and after the one-click POST) and the default
+// pages (GET of the List-Unsubscribe URL, and after the one-click POST), the pages of a
+// click link that does not work and of an unavailable service, and the default
 // SMS replies to STOP, START and HELP, in the recipient's language.
 //
 // Built-in translations for en, es, zh (Simplified; zh-Hant too), vi and ar; any other
@@ -32,6 +33,14 @@ struct RecipientPageInput {
 
 // The whole HTML document (UTF-8).
 std::string RenderUnsubscribePage(UnsubscribePage which, const RecipientPageInput& in);
+
+// Pages of the other public routes, same look and languages, never with a form.
+enum class NoticePage {
+  kLinkNotFound,  // GET /c/{token} of an unknown or forged link: "This link does not work"
+  kUnavailable,   // tracking is not running (503): "This page is not available right now"
+};
+// `action_url` is ignored.
+std::string RenderNoticePage(NoticePage which, const RecipientPageInput& in);
 
 enum class SmsReply {
   kStopped,  // after STOP and its synonyms

@@ -92,5 +92,31 @@ TEST_CASE("SMS replies: one segment each, in the recipient's language") {
         "https://x.example/help");
 }
 
+TEST_CASE("notice pages: a click link that does not work, and an unavailable service") {
+  const Branding b = Agency();
+  const std::string link = RenderNoticePage(NoticePage::kLinkNotFound, {"en", &b, "ignored"});
+  CHECK(Has(link, "<h1>This link does not work</h1>"));
+  CHECK(Has(link, "contact SNAP Benefits."));
+  CHECK_FALSE(Has(link, "unsubscribe"));
+  CHECK_FALSE(Has(link, "<form"));
+  CHECK_FALSE(Has(link, "ignored"));
+  CHECK(Has(RenderNoticePage(NoticePage::kLinkNotFound, {"es-MX", &b, ""}),
+            "<h1>Este enlace no funciona</h1>"));
+  const std::string ar = RenderNoticePage(NoticePage::kUnavailable, {"ar", &b, ""});
+  CHECK(Has(ar, "dir=\"rtl\""));
+  CHECK(Has(ar, "هذه الصفحة غير متاحة حاليًا"));
+  for (const char* locale : {"en", "es", "zh", "zh-Hant", "vi", "ar"}) {
+    CAPTURE(locale);
+    for (NoticePage p : {NoticePage::kLinkNotFound, NoticePage::kUnavailable}) {
+      const std::string page = RenderNoticePage(p, {locale, &b, ""});
+      CHECK(Has(page, "SNAP Benefits"));
+      CHECK_FALSE(Has(page, "{agency}"));
+      CHECK_FALSE(Has(page, "<form"));
+    }
+  }
+  const Branding evil = Agency("<b>x</b>");
+  CHECK_FALSE(Has(RenderNoticePage(NoticePage::kUnavailable, {"en", &evil, ""}), "<b>"));
+}
+
 }  // namespace
 }  // namespace herald
