@@ -20,6 +20,20 @@ void SendError(httplib::Response& res, int status, std::string_view code, std::s
   SendJson(res, status, {{"error", std::move(error)}});
 }
 
+CallbackRequest GatewayRequest(const ServerDeps& deps, const httplib::Request& req,
+                               const httplib::Params& form) {
+  CallbackRequest callback;
+  callback.url = deps.config->public_url + req.target;
+  for (const auto& [k, v] : req.headers) {
+    std::string lower = k;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    callback.headers.emplace_back(lower, v);
+  }
+  callback.body = req.body;
+  for (const auto& [k, v] : form) callback.form.emplace_back(k, v);
+  return callback;
+}
+
 void SendStoreFailure(httplib::Response& res, const Status& status) {
   if (status.IsUnavailable()) {
     res.set_header("Retry-After", "5");

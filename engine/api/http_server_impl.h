@@ -65,6 +65,11 @@ struct HttpServer::Impl {
 void SendError(httplib::Response& res, int status, std::string_view code, std::string_view message,
                nlohmann::json extra = nlohmann::json::object());
 void SendJson(httplib::Response& res, int status, const nlohmann::json& body);
+// What a gateway signed, for Connector::VerifyCallback: public_url + the path and query as
+// sent (httplib folds form fields into req.params, so the query cannot be rebuilt), the
+// headers with lower-cased names, the raw body and the parsed `form` fields.
+CallbackRequest GatewayRequest(const ServerDeps& deps, const httplib::Request& req,
+                               const httplib::Params& form);
 // 503 for Unavailable (with Retry-After), 500 otherwise (logged).
 void SendStoreFailure(httplib::Response& res, const Status& status);
 

@@ -102,22 +102,10 @@ void HttpServer::Impl::PostReceipt(const httplib::Request& req, httplib::Respons
     return SendError(res, 404, "connector_not_found", "no connector of that name",
                      {{"connector", connector}});
   }
-  CallbackRequest callback;
-  // Exactly what the gateway was given (and signed): public_url + the path and query as
-  // sent. (httplib folds form fields into req.params, so the query cannot be rebuilt.)
-  callback.url = deps.config->public_url + req.target;
-  for (const auto& [k, v] : req.headers) {
-    std::string lower = k;
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    callback.headers.emplace_back(lower, v);
-  }
-  callback.body = req.body;
   const bool form = IsFormBody(req);
   httplib::Params form_params;
-  if (form) {
-    httplib::detail::parse_query_text(req.body, form_params);
-    for (const auto& [k, v] : form_params) callback.form.emplace_back(k, v);
-  }
+  if (form) httplib::detail::parse_query_text(req.body, form_params);
+  const CallbackRequest callback = GatewayRequest(deps, req, form_params);
   if (!deps.verify_receipt || !deps.verify_receipt(connector, callback)) {
     if (!Authorize(req, res, Scope::kIngest)) return;
   }

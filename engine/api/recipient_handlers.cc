@@ -31,29 +31,13 @@ bool HasContentType(const httplib::Request& req, std::string_view type) {
   return req.get_header_value("Content-Type").rfind(type, 0) == 0;
 }
 
-// What the gateway signed: public_url + the path and query as sent, the form fields, the
-// headers (lower-cased names) and the raw body; as message_handlers.cc builds receipts.
-CallbackRequest BuildCallback(const ServerDeps& deps, const httplib::Request& req,
-                              const httplib::Params& form) {
-  CallbackRequest callback;
-  callback.url = deps.config->public_url + req.target;
-  for (const auto& [k, v] : req.headers) {
-    std::string lower = k;
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    callback.headers.emplace_back(lower, v);
-  }
-  callback.body = req.body;
-  for (const auto& [k, v] : form) callback.form.emplace_back(k, v);
-  return callback;
-}
-
 void PostInboundSms(const ServerDeps& deps, const AuthorizeFn& authorize,
                     const httplib::Request& req, httplib::Response& res) {
   if (deps.track == nullptr || deps.tokens == nullptr) return SendTrackNotRunning(res);
   const bool form = HasContentType(req, "application/x-www-form-urlencoded");
   httplib::Params params;
   if (form) httplib::detail::parse_query_text(req.body, params);
-  if (!deps.verify_inbound_sms || !deps.verify_inbound_sms(BuildCallback(deps, req, params))) {
+  if (!deps.verify_inbound_sms || !deps.verify_inbound_sms(GatewayRequest(deps, req, params))) {
     if (!authorize(req, res, Scope::kIngest, nullptr)) return;
   }
   if (!form) {

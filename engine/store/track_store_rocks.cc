@@ -171,7 +171,9 @@ Status RocksTrackStore::Write(Batch& b, bool sync) {
   return Status::Ok();
 }
 
-Status RocksTrackStore::RegisterMessage(const TrackedMessage& m) {
+namespace {
+
+Status CheckRegistration(const TrackedMessage& m) {
   if (!IsMessageId(m.id)) return Status::InvalidArgument("track store: malformed message id");
   if (m.campaign.empty()) return Status::InvalidArgument("track store: empty campaign");
   if (m.links.size() > kMaxLinks) return Status::InvalidArgument("track store: too many links");
@@ -180,7 +182,13 @@ Status RocksTrackStore::RegisterMessage(const TrackedMessage& m) {
       return Status::InvalidArgument("track store: a link is not an http(s) destination");
     }
   }
-  std::lock_guard<std::mutex> lock(write_mu_);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status RocksTrackStore::AddRegistration(Batch& b, const TrackedMessage& m,
+                                        std::map<std::string, Micros>* last_sms) {
   Result<std::optional<std::string>> old = GetValue(kMessages, m.id, "message");
   if (!old.ok()) return old.status();
   if (old->has_value()) return Status::Ok();
@@ -189,25 +197,53 @@ Status RocksTrackStore::RegisterMessage(const TrackedMessage& m) {
   stored.sent_at = 0;
   stored.delivered_at = 0;
   const std::string hash = AddressHash(m.channel, m.address);
-  Batch b;
-  b.seq = event_seq_;
   b.wb.Put(cfs_[kMessages], ToSlice(m.id), ToSlice(EncodeTrackedMessage(stored, hash)));
   b.wb.Put(cfs_[kMessageTimes], ToSlice(MessageTimeKey(m.created_at, m.id)), rocksdb::Slice());
   b.Count(stored, HourStart(m.created_at), kCreated);
   if (m.channel == Channel::kSms && !hash.empty()) {
     // STOP replies are attributed to the latest message sent to the number.
-    Result<std::optional<std::string>> last = GetValue(kLastSms, hash, "last sms");
-    if (!last.ok()) return last.status();
-    std::string_view prev = last->has_value() ? std::string_view(**last) : std::string_view();
-    uint64_t prev_at = 0;
-    if (prev.empty() || !ConsumeBigEndian64(&prev, &prev_at) ||
-        MicrosFromOrdered(prev_at) <= m.created_at) {
+    std::optional<Micros> prev_at;
+    if (auto it = last_sms->find(hash); it != last_sms->end()) {
+      prev_at = it->second;
+    } else {
+      Result<std::optional<std::string>> last = GetValue(kLastSms, hash, "last sms");
+      if (!last.ok()) return last.status();
+      if (last->has_value()) {
+        std::string_view prev = **last;
+        uint64_t at = 0;
+        if (ConsumeBigEndian64(&prev, &at)) prev_at = MicrosFromOrdered(at);
+      }
+    }
+    if (!prev_at || *prev_at <= m.created_at) {
       std::string v;
       AppendBigEndian64(&v, OrderedMicros(m.created_at));
       v += m.id;
       b.wb.Put(cfs_[kLastSms], ToSlice(hash), ToSlice(v));
+      (*last_sms)[hash] = m.created_at;
     }
   }
+  return Status::Ok();
+}
+
+Status RocksTrackStore::RegisterMessage(const TrackedMessage& m) {
+  return RegisterMessages({m});
+}
+
+Status RocksTrackStore::RegisterMessages(const std::vector<TrackedMessage>& messages) {
+  for (const TrackedMessage& m : messages) {
+    if (Status s = CheckRegistration(m); !s.ok()) return s;
+  }
+  if (messages.empty()) return Status::Ok();
+  std::lock_guard<std::mutex> lock(write_mu_);
+  Batch b;
+  b.seq = event_seq_;
+  std::map<std::string, Micros> last_sms;
+  std::set<std::string> seen;  // a message twice in one call is registered once
+  for (const TrackedMessage& m : messages) {
+    if (!seen.insert(m.id).second) continue;
+    if (Status s = AddRegistration(b, m, &last_sms); !s.ok()) return s;
+  }
+  if (b.wb.Count() == 0) return Status::Ok();
   return Write(b, options_.sync_writes);
 }
 

@@ -29,6 +29,7 @@
 // Thread safety: every method may be called concurrently; the destructor must not race.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -64,6 +65,7 @@ class RocksTrackStore final : public TrackStore {
   RocksTrackStore& operator=(const RocksTrackStore&) = delete;
 
   Status RegisterMessage(const TrackedMessage& m) override;
+  Status RegisterMessages(const std::vector<TrackedMessage>& messages) override;
   Result<std::optional<TrackedMessage>> GetMessage(std::string_view id) override;
   Status RecordStatus(std::string_view message_id, MessageStatus status, Micros at,
                       std::string_view reason) override;
@@ -112,6 +114,11 @@ class RocksTrackStore final : public TrackStore {
   Result<std::optional<TrackedMessage>> LoadMessage(std::string_view id, std::string* address_hash);
   std::string AddressHash(Channel channel, std::string_view address) const;
   Status Write(Batch& b, bool sync);
+  // Adds the registration of `m` to `b` (write_mu_ held); `last_sms` holds the last-SMS
+  // entries this batch already set, by address hash, so two messages to one number in one
+  // batch keep the later.
+  Status AddRegistration(Batch& b, const TrackedMessage& m,
+                         std::map<std::string, Micros>* last_sms);
   // Records an event of `m` and its counters into `b` (write_mu_ held).
   Result<EngagementResult> AddEngagement(Batch& b, const TrackedMessage& m,
                                          const std::string& address_hash,

@@ -194,6 +194,10 @@ class TrackStore {
   // a repeated intake registers the same message). InvalidArgument for a malformed id, an
   // empty campaign, a link that is not IsTrackableUrl or more than kMaxLinks links.
   virtual Status RegisterMessage(const TrackedMessage& m) = 0;
+  // The same for several messages in one durable write (an intake step registers hundreds:
+  // one synced write instead of one each). All or nothing: any invalid message refuses the
+  // whole call with the error RegisterMessage would give.
+  virtual Status RegisterMessages(const std::vector<TrackedMessage>& messages) = 0;
   virtual Result<std::optional<TrackedMessage>> GetMessage(std::string_view id) = 0;
 
   // Counts `status` (sent, delivered, bounced, failed, suppressed, cancelled; queued and

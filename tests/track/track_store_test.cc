@@ -279,6 +279,30 @@ TEST_CASE("SMS STOP and START, attributed to the last SMS to the number") {
   CHECK(s->CheckSuppression("", Channel::kSms, "+14155559999")->suppressed);
 }
 
+TEST_CASE("RegisterMessages: one write for a batch, all or nothing, the later SMS is the last") {
+  TempDir dir;
+  auto s = OpenTrackStore(dir.str());
+  TrackedMessage a = Msg(1, Channel::kSms), b = Msg(2, Channel::kSms), c = Msg(3);
+  b.address = a.address;
+  b.created_at = kT0 + kHour;
+  b.locale = "es";
+  TrackedMessage bad = Msg(4);
+  bad.links = {"javascript:alert(1)"};
+  CHECK(s->RegisterMessages({a, b, bad}).IsInvalidArgument());
+  CHECK_FALSE(s->GetMessage(a.id)->has_value());  // nothing of a refused batch is written
+
+  REQUIRE(s->RegisterMessages({b, a, c, c}).ok());  // b before a in the batch: b is later
+  CHECK(s->GetMessage(a.id)->has_value());
+  CHECK(s->GetMessage(c.id)->has_value());
+  CHECK(Total(*s)[kCreated] == 3);
+  Result<SmsKeywordResult> r = s->RecordSmsKeyword({a.address, SmsKeyword::kHelp, kT0 + 2 * kHour});
+  REQUIRE(r.ok());
+  CHECK(r->message_id == b.id);
+  CHECK(r->locale == "es");
+  REQUIRE(s->RegisterMessages({a, b, c}).ok());  // again: nothing changes
+  CHECK(Total(*s)[kCreated] == 3);
+}
+
 TEST_CASE("preferences: put, get, validation") {
   TempDir dir;
   auto s = OpenTrackStore(dir.str());
