@@ -262,10 +262,15 @@ Status CheckPluralForms(std::string_view forms, const std::string& locale) {
 }
 
 bool IsRightToLeft(std::string_view locale) {
+  // Asked for every email; parsing the tag with ICU costs more than the answer is worth
+  // recomputing, and a thread sees few locales.
+  thread_local std::unordered_map<std::string, bool> cache;
+  std::string key(locale);
+  if (const bool* rtl = CacheFind(cache, key)) return *rtl;
   UErrorCode status = U_ZERO_ERROR;
-  icu::Locale loc = icu::Locale::forLanguageTag(std::string(locale), status);
-  if (U_FAILURE(status) || loc.isBogus()) return false;
-  return loc.isRightToLeft();
+  icu::Locale loc = icu::Locale::forLanguageTag(key, status);
+  const bool rtl = !U_FAILURE(status) && !loc.isBogus() && loc.isRightToLeft();
+  return CachePut(cache, std::move(key), rtl, kMaxResults);
 }
 
 }  // namespace herald::templates_internal

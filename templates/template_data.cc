@@ -1,10 +1,18 @@
 #include "templates/template_data.h"
 
+#include <utility>
+
 namespace herald {
 
 nlohmann::json BuildTemplateData(const nlohmann::json& case_state, const Event* event,
                                  const Recipient* recipient, const TemplateContext& context) {
-  nlohmann::json data = case_state.is_object() ? case_state : nlohmann::json::object();
+  nlohmann::json copy = case_state.is_object() ? case_state : nlohmann::json::object();
+  return BuildTemplateData(std::move(copy), event, recipient, context);
+}
+
+nlohmann::json BuildTemplateData(nlohmann::json&& case_state, const Event* event,
+                                 const Recipient* recipient, const TemplateContext& context) {
+  nlohmann::json data = case_state.is_object() ? std::move(case_state) : nlohmann::json::object();
   data["case"] = {{"id", context.case_id}};
   data["campaign"] = {{"id", context.campaign_id}, {"name", context.campaign_name}};
   data["rule"] = {{"id", context.rule_id}};

@@ -33,5 +33,9 @@ struct TemplateContext {
 // not an object contributes nothing.
 nlohmann::json BuildTemplateData(const nlohmann::json& case_state, const Event* event,
                                  const Recipient* recipient, const TemplateContext& context);
+// The same, taking the case state over instead of copying it (a case's state can be large,
+// and dispatch reads it fresh for each message).
+nlohmann::json BuildTemplateData(nlohmann::json&& case_state, const Event* event,
+                                 const Recipient* recipient, const TemplateContext& context);
 
 }  // namespace herald

@@ -101,6 +101,62 @@ class TwilioConnector final : public Connector {
   http::HttpClient client_;
 };
 
+// The top-level "sid" of a JSON object, read without building the document: a reply to
+// a send has some thirty fields and this runs for every message. Empty when the body is
+// not a JSON object or has no string "sid".
+class SidReader final : public nlohmann::json::json_sax_t {
+ public:
+  using json = nlohmann::json;
+
+  static std::string Read(std::string_view body) {
+    SidReader r;
+    if (!json::sax_parse(body, &r, json::input_format_t::json, /*strict=*/true)) return "";
+    return r.object_ ? r.sid_ : "";
+  }
+
+  bool null() override { return Value(); }
+  bool boolean(bool) override { return Value(); }
+  bool number_integer(json::number_integer_t) override { return Value(); }
+  bool number_unsigned(json::number_unsigned_t) override { return Value(); }
+  bool number_float(json::number_float_t, const json::string_t&) override { return Value(); }
+  bool binary(json::binary_t&) override { return Value(); }
+  bool string(json::string_t& s) override {
+    if (depth_ == 1 && at_sid_) sid_ = s;
+    return Value();
+  }
+  bool start_object(std::size_t) override { return Open(true); }
+  bool start_array(std::size_t) override { return Open(false); }
+  bool end_object() override { return Close(); }
+  bool end_array() override { return Close(); }
+  bool key(json::string_t& k) override {
+    at_sid_ = depth_ == 1 && k == "sid";
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    return false;
+  }
+
+ private:
+  bool Value() {
+    at_sid_ = false;
+    return true;
+  }
+  bool Open(bool object) {
+    if (depth_ == 0) object_ = object;
+    ++depth_;
+    return Value();
+  }
+  bool Close() {
+    --depth_;
+    return true;
+  }
+
+  int depth_ = 0;
+  bool object_ = false;
+  bool at_sid_ = false;
+  std::string sid_;
+};
+
 // Twilio's error body: {"code": 21211, "message": "...", "more_info": "...", "status": 400}.
 struct TwilioError {
   std::string code;
@@ -228,13 +284,8 @@ SendOutcome ClassifyTwilioReply(const http::HttpResponse& reply, Micros now) {
   }
   const long status = reply.status;
   if (status >= 200 && status < 300) {
-    nlohmann::json j = nlohmann::json::parse(reply.body, nullptr, /*allow_exceptions=*/false);
-    if (j.is_object()) {
-      auto sid = j.find("sid");
-      if (sid != j.end() && sid->is_string() && !sid->get_ref<const std::string&>().empty()) {
-        return SendOutcome::Accepted(http::SanitizeGatewayId(sid->get<std::string>(), 64));
-      }
-    }
+    const std::string sid = SidReader::Read(reply.body);
+    if (!sid.empty()) return SendOutcome::Accepted(http::SanitizeGatewayId(sid, 64));
     return SendOutcome::Failure(
         Kind::kTemporary, "invalid_reply",
         "HTTP " + std::to_string(status) + " without a message sid: is base_url a Twilio API?");

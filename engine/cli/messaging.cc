@@ -104,6 +104,8 @@ Result<std::unique_ptr<Messaging>> StartMessaging(const Config& config,
   m->tokens = std::make_unique<TokenCodec>(std::move(tokens).value());
 
   ComposerSettings settings{config.agency, config.email, config.public_url};
+  settings.track = m->track.get();
+  settings.tokens = m->tokens.get();
   m->composer =
       std::make_unique<TemplateComposer>(schedule, *m->store, settings, campaigns, templates, &log);
   options.delivery = config.delivery;

@@ -1,5 +1,7 @@
 #include "engine/cli/simulation.h"
 
+#include "engine/track/tracking_token.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <limits>
@@ -56,12 +58,21 @@ class Simulator {
     MessageStoreOptions mso;
     mso.path = options_.work_dir + "/messages";
     mso.sync_writes = false;
-    mso.fixed_secret = "herald simulate";  // message ids, and the links built from them, repeat
+    // Message ids, and the links built from them, repeat run to run.
+    mso.fixed_secret = "herald simulate: a fixed key";
     Result<std::unique_ptr<RocksMessageStore>> messages = RocksMessageStore::Open(mso);
     if (!messages.ok()) return messages.status();
     messages_ = std::move(messages).value();
-    composer_ = std::make_unique<TemplateComposer>(*sched_, *messages_, options_.composer,
-                                                   campaigns_, options_.templates, log_.get());
+    // Links are rewritten as under serve (so SMS segments count the same), with tokens
+    // keyed by the fixed secret: the output repeats run to run.
+    ComposerSettings settings = options_.composer;
+    Result<TokenCodec> tokens = TokenCodec::Create(messages_->Secret());
+    if (tokens.ok()) {
+      tokens_ = std::make_unique<TokenCodec>(std::move(tokens).value());
+      settings.tokens = tokens_.get();
+    }
+    composer_ = std::make_unique<TemplateComposer>(*sched_, *messages_, settings, campaigns_,
+                                                   options_.templates, log_.get());
     engine_ = std::make_unique<RuleEngine>(campaigns_, *log_, *sched_, clock_, zones_);
     firer_ = std::make_unique<TimerFirer>(campaigns_, *sched_, clock_, zones_);
     return Status::Ok();
@@ -227,6 +238,7 @@ class Simulator {
   std::unique_ptr<RocksStore> log_;
   std::unique_ptr<RocksScheduleStore> sched_;
   std::unique_ptr<RocksMessageStore> messages_;
+  std::unique_ptr<TokenCodec> tokens_;
   std::unique_ptr<TemplateComposer> composer_;
   std::unique_ptr<RuleEngine> engine_;
   std::unique_ptr<TimerFirer> firer_;

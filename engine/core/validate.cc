@@ -26,31 +26,12 @@ bool DecodeUtf8(std::string_view s, size_t* pos, char32_t* cp) {
     *pos = i + 1;
     return true;
   }
-  size_t len;
-  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    len = 2;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    len = 3;
-    if (b0 == 0xE0) lo = 0xA0;  // overlong
-    if (b0 == 0xED) hi = 0x9F;  // surrogates
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    len = 4;
-    if (b0 == 0xF0) lo = 0x90;  // overlong
-    if (b0 == 0xF4) hi = 0x8F;  // past U+10FFFF
-  } else {
-    return false;  // continuation byte, C0/C1 overlong leads, F5..FF
-  }
-  if (s.size() - i < len) return false;  // truncated
+  const size_t len = Utf8SequenceLength(s, i);
+  if (len == 0) return false;
   const auto b1 = static_cast<unsigned char>(s[i + 1]);
-  if (b1 < lo || b1 > hi) return false;
   char32_t v = (b0 & (0xFF >> (len + 1)));
   v = (v << 6) | (b1 & 0x3F);
-  for (size_t k = 2; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) return false;
-    v = (v << 6) | (b & 0x3F);
-  }
+  for (size_t k = 2; k < len; ++k) v = (v << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
   *cp = v;
   *pos = i + len;
   return true;

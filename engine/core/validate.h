@@ -12,6 +12,37 @@
 
 namespace herald {
 
+// Length of the well-formed UTF-8 sequence starting at s[i], or 0 when it is ill-formed
+// (overlong, surrogate, past U+10FFFF, truncated; Unicode's table 3-7, which rules these
+// out by restricting the second byte). Inline: MIME encoding calls it once per non-ASCII
+// character. `i` must be < s.size().
+inline size_t Utf8SequenceLength(std::string_view s, size_t i) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  if (b0 < 0x80) return 1;
+  size_t len;
+  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    len = 2;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    len = 3;
+    if (b0 == 0xE0) lo = 0xA0;  // overlong
+    if (b0 == 0xED) hi = 0x9F;  // surrogates
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    len = 4;
+    if (b0 == 0xF0) lo = 0x90;  // overlong
+    if (b0 == 0xF4) hi = 0x8F;  // past U+10FFFF
+  } else {
+    return 0;
+  }
+  if (s.size() - i < len) return 0;
+  const auto b1 = static_cast<unsigned char>(s[i + 1]);
+  if (b1 < lo || b1 > hi) return 0;
+  for (size_t k = 2; k < len; ++k) {
+    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
+  }
+  return len;
+}
+
 // Byte offset of the first byte of the first ill-formed UTF-8 sequence in `s`, or
 // nullopt when all of `s` is well-formed (Unicode 15, table 3-7). Overlong forms,
 // UTF-16 surrogates (U+D800..U+DFFF), code points above U+10FFFF, stray continuation

@@ -1,8 +1,22 @@
 #include "engine/dispatch/composer.h"
 
+#include <utility>
+
 #include "engine/core/sha256.h"
 
 namespace herald {
+
+Result<std::vector<Message>> MessageComposer::ComposeMany(const std::vector<OutboxIntent>& intents,
+                                                          Micros now) {
+  std::vector<Message> out;
+  out.reserve(intents.size());
+  for (const OutboxIntent& intent : intents) {
+    Result<std::vector<Message>> made = Compose(intent, now);
+    if (!made.ok()) return made.status();
+    for (Message& m : *made) out.push_back(std::move(m));
+  }
+  return out;
+}
 
 std::string MessageIdFor(std::string_view secret, std::string_view intent_key, Channel channel) {
   std::string data(intent_key);

@@ -11,8 +11,15 @@
 // - an SMS over the campaign's max_segments: failed, permanent.
 // Errors are for storage only (the case view cannot be read).
 //
-// Thread safety: Compose may be called from one thread at a time; implementations hold
-// immutable configuration (templates, campaigns) replaced only between calls.
+// ComposeMany does the same for a batch of intents (an Intake step): the messages of every
+// intent, intent after intent, each intent's in channel order: exactly what Compose of
+// each would give, byte for byte. The default loops Compose; an implementation may read
+// ahead in batches and render on several threads. On an error it returns the error of the
+// first intent (in order) that has one, and no messages.
+//
+// Thread safety: Compose and ComposeMany may be called from one thread at a time;
+// implementations hold immutable configuration (templates, campaigns) replaced only
+// between calls.
 #pragma once
 
 #include <string>
@@ -28,6 +35,8 @@ class MessageComposer {
  public:
   virtual ~MessageComposer() = default;
   virtual Result<std::vector<Message>> Compose(const OutboxIntent& intent, Micros now) = 0;
+  virtual Result<std::vector<Message>> ComposeMany(const std::vector<OutboxIntent>& intents,
+                                                   Micros now);
 };
 
 // A queued message for `intent` on `channel`, made at `now`, without address or rendering:

@@ -19,19 +19,20 @@ Result<size_t> Dispatcher::Intake(size_t max) {
     if (intents->empty()) return size_t{0};
     const Micros now = clock_.NowMicros();
     MessageBatch batch;
-    for (const OutboxIntent& intent : *intents) {
-      Result<std::vector<Message>> made = composer_.Compose(intent, now);
-      if (!made.ok()) return made.status();
-      for (Message& m : *made) batch.put_messages.push_back(std::move(m));
-    }
+    // The whole step at once: the composer reads ahead and renders in parallel.
+    Result<std::vector<Message>> made = composer_.ComposeMany(*intents, now);
+    if (!made.ok()) return made.status();
+    batch.put_messages = std::move(made).value();
     // A repeated intake (the cursor write was lost) finds its messages already there and
     // leaves them as they are, whatever happened to them since.
     std::vector<std::string> ids;
+    ids.reserve(batch.put_messages.size());
     for (const Message& m : batch.put_messages) ids.push_back(m.id);
     std::lock_guard<std::mutex> lock(state_mu_);
     Result<std::vector<std::optional<Message>>> existing = messages_.GetMany(ids);
     if (!existing.ok()) return existing.status();
     std::vector<Message> fresh;
+    fresh.reserve(ids.size());
     for (size_t i = 0; i < ids.size(); ++i) {
       if ((*existing)[i]) continue;
       Message& m = batch.put_messages[i];

@@ -1,6 +1,7 @@
 // DispatchWorker: the background thread of `herald serve` that runs the Dispatcher.
 //
-// It loops: Dispatcher::Intake (new outbox intents), Dispatcher::SendReady (one round),
+// It loops: Dispatcher::Intake (new outbox intents), Dispatcher::SendReady (up to
+// kSendStep messages, claimed and sent continuously; new intents wait for the next step),
 // CallbackSender::SendDue (status callbacks, when it has a sender), and, when all are
 // idle, waits until the next wake-up (a message retry, a rate token or a callback's next
 // attempt), kPollMicros at most, or a Notify() (the rule worker fired timers). Storage
@@ -26,7 +27,10 @@ class DispatchWorker {
   static constexpr Micros kPollMicros = 200'000;
   static constexpr Micros kRetryMicros = 1'000'000;
   static constexpr size_t kIntakeStep = 512;
-  static constexpr size_t kSendStep = 1024;
+  // A SendReady call keeps every connection busy until it returns and then waits for its
+  // slowest send; bigger steps pay that less often (DispatcherOptions::send_call_us bounds
+  // how long one takes).
+  static constexpr size_t kSendStep = 4096;
   static constexpr size_t kCallbackStep = 64;
 
   // `callbacks` (optional, not owned) posts status callbacks in the same loop.

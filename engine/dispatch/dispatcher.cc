@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <exception>
-#include <set>
+#include <limits>
+#include <unordered_set>
 #include <utility>
 
 #include "engine/core/time_format.h"
@@ -33,10 +34,17 @@ std::string OutcomeText(const SendOutcome& o) {
 
 }  // namespace
 
-struct Dispatcher::Lane {
-  Connector* connector = nullptr;
-  std::string connector_name;
-  std::vector<size_t> items;  // indexes into the round's claimed messages
+// The state of one SendReady call.
+struct Dispatcher::SendCall {
+  struct Claimed {
+    Message state;  // as claimed (rendering empty)
+    std::string connector;
+  };
+  std::vector<Claimed> claimed;             // by slot (SendLanes::Job::slot)
+  std::unordered_set<std::string> ids;      // claimed in this call: never claimed twice
+  std::map<std::string, size_t> in_flight;  // per connector: claimed, outcome not recorded
+  size_t handled = 0;                       // claimed or settled
+  bool read_more = true;  // false once the ready queue has nothing more for this call
 };
 
 Dispatcher::Dispatcher(ScheduleStore& schedule, MessageStore& messages, MessageComposer& composer,
@@ -62,7 +70,19 @@ Dispatcher::Dispatcher(ScheduleStore& schedule, MessageStore& messages, MessageC
   for (const auto& [name, entry] : options_.connectors) {
     buckets_.emplace(name, TokenBucket(entry.rate_per_second, entry.burst, now));
   }
-  if (options_.send_threads > 0) pool_ = std::make_unique<WorkerPool>(options_.send_threads);
+  std::map<std::string, Connector*> connectors;
+  for (const auto& [name, entry] : options_.connectors) connectors[name] = entry.connector;
+  // Only connectors on a route get messages: only theirs count towards what a claim reads.
+  const size_t per_lane = std::max<size_t>(1, options_.messages_per_lane);
+  for (const std::vector<std::string>* route : {&email_route_, &sms_route_}) {
+    for (const std::string& name : *route) {
+      auto it = options_.connectors.find(name);
+      if (it == options_.connectors.end()) continue;  // refused by config validation
+      capacity_[name] =
+          static_cast<size_t>(std::max(1, it->second.connector->max_concurrency())) * per_lane;
+    }
+  }
+  lanes_ = std::make_unique<SendLanes>(connectors, options_.send_threads);
 }
 
 const std::vector<std::string>& Dispatcher::RouteFor(Channel c) const {
@@ -89,13 +109,14 @@ void Dispatcher::AddTransition(Message* m, MessageStatus to, const std::string& 
   batch->add_callbacks.push_back(std::move(cb));
 }
 
-OutboundMessage Dispatcher::ToOutbound(const Message& m, const std::string& connector) const {
+OutboundMessage Dispatcher::ToOutbound(const Message& m, MessageBody body,
+                                       const std::string& connector) const {
   OutboundMessage out;
   out.id = m.id;
   out.channel = m.channel;
   out.to = m.to;
-  out.mime = m.mime;
-  out.sms_text = m.sms_text;
+  out.mime = std::move(body.mime);
+  out.sms_text = std::move(body.sms_text);
   if (m.channel == Channel::kSms && !options_.public_url.empty()) {
     out.status_callback_url = options_.public_url + "/v1/receipts/" + connector + "?m=" + m.id;
   }
@@ -106,163 +127,259 @@ OutboundMessage Dispatcher::ToOutbound(const Message& m, const std::string& conn
 }
 
 Result<size_t> Dispatcher::SendReady(size_t max) {
+  SendCall call;
+  Result<size_t> handled = Status::Internal("dispatch: no result");
   try {
-    const Micros now = clock_.NowMicros();
-    Result<std::vector<Message>> ready = messages_.Ready(now, max);
-    if (!ready.ok()) return ready.status();
-    if (ready->empty()) return size_t{0};
+    handled = SendLoop(call, max);
+  } catch (const std::exception& e) {
+    handled = Status::Internal(std::string("dispatch: ") + e.what());
+  }
+  // On an error the sends in flight still finish (their slots point into `call`); their
+  // messages stay claimed and go again after the lease.
+  lanes_->WaitAll();
+  return handled;
+}
 
-    // Claim: pick each message's connector, within rate limits and lane capacity.
-    MessageBatch claim;
-    std::vector<Message> claimed;
-    std::map<std::string, std::vector<Lane>> lanes;  // by connector
-    size_t settled = 0;
-    for (Message& m : *ready) {
-      if (m.status == MessageStatus::kSending) {
-        // The lease ran out: the process stopped (or a send hung) before its outcome was
-        // written. Whether the gateway took it is unknown; send it again.
-        m.history.push_back(MessageEvent{
-            now, MessageStatus::kQueued,
-            "no outcome recorded for attempt " + std::to_string(m.attempts) + "; sending again",
-            m.connector, m.attempts});
-      }
-      const std::vector<std::string>& route = RouteFor(m.channel);
-      if (route.empty()) {
-        m.reason = "no connector carries " + std::string(ChannelName(m.channel));
-        m.failure = "technical";
-        AddTransition(&m, MessageStatus::kFailed, m.reason, now, &claim);
-        claim.put_messages.push_back(std::move(m));
-        ++settled;
-        continue;
-      }
-      const std::string& name = route[m.attempts % route.size()];
-      const DispatcherOptions::ConnectorEntry& entry = options_.connectors.at(name);
-      std::vector<Lane>& connector_lanes = lanes[name];
-      const size_t lane_count =
-          static_cast<size_t>(std::max(1, entry.connector->max_concurrency()));
-      Lane* lane = nullptr;
-      for (Lane& l : connector_lanes) {
-        if (l.items.size() < options_.messages_per_lane) {
-          lane = &l;
-          break;
-        }
-      }
-      if (lane == nullptr && connector_lanes.size() < lane_count) {
-        connector_lanes.push_back(Lane{entry.connector, name, {}});
-        lane = &connector_lanes.back();
-      }
-      if (lane == nullptr) continue;                  // full this round
-      if (!buckets_.at(name).TryTake(now)) continue;  // rate limit: next round
-      m.attempts += 1;
-      m.connector = name;
-      m.next_attempt_at = now + options_.delivery.send_lease_us;
-      AddTransition(&m, MessageStatus::kSending,
-                    "attempt " + std::to_string(m.attempts) + " via " + name, now, &claim);
-      lane->items.push_back(claimed.size());
-      claimed.push_back(m);
-      claim.put_messages.push_back(std::move(m));
+Result<size_t> Dispatcher::SendLoop(SendCall& call, size_t max) {
+  const Micros start = clock_.NowMicros();
+  std::vector<SendLanes::Done> done;
+  for (;;) {
+    if (options_.send_call_us > 0 && clock_.NowMicros() - start >= options_.send_call_us) {
+      call.read_more = false;  // long enough: settle what is out, then let intake run
     }
-    if (claim.empty()) return size_t{0};
+    MessageBatch batch;
+    DispatchStats delta;
+    std::vector<size_t> jobs;
+    size_t progressed = 0;
     {
       std::lock_guard<std::mutex> lock(state_mu_);
-      if (Status s = messages_.Commit(claim); !s.ok()) return s;
-    }
-    if (claimed.empty()) return settled;
-
-    // Send, one task per lane.
-    std::vector<SendOutcome> outcomes(claimed.size());
-    std::vector<std::function<void()>> tasks;
-    for (auto& [name, connector_lanes] : lanes) {
-      for (Lane& lane : connector_lanes) {
-        if (lane.items.empty()) continue;
-        tasks.push_back([this, &lane, &claimed, &outcomes] {
-          for (size_t i : lane.items) {
-            outcomes[i] = lane.connector->Send(ToOutbound(claimed[i], lane.connector_name));
-          }
-        });
+      if (!done.empty()) {
+        if (Status s = RecordOutcomes(call, done, &batch, &delta); !s.ok()) return s;
+        done.clear();
       }
-    }
-    if (pool_) {
-      pool_->RunAll(std::move(tasks));
-    } else {
-      for (auto& t : tasks) t();
-    }
-
-    // Record outcomes on the stored versions (a receipt may have come in meanwhile).
-    const Micros done_at = clock_.NowMicros();
-    std::lock_guard<std::mutex> lock(state_mu_);
-    std::vector<std::string> ids;
-    for (const Message& m : claimed) ids.push_back(m.id);
-    Result<std::vector<std::optional<Message>>> stored = messages_.GetMany(ids);
-    if (!stored.ok()) return stored.status();
-    MessageBatch result;
-    DispatchStats delta;
-    std::uniform_real_distribution<double> unit(0.0, 1.0);
-    for (size_t i = 0; i < claimed.size(); ++i) {
-      if (!(*stored)[i]) continue;
-      Message m = std::move(*(*stored)[i]);
-      const SendOutcome& o = outcomes[i];
-      ++delta.sends;
-      if (m.status != MessageStatus::kSending || m.attempts != claimed[i].attempts) {
-        // A receipt settled it first; keep that, note the gateway's id.
-        if (o.kind == SendOutcome::Kind::kAccepted && m.provider_id.empty()) {
-          m.provider_id = o.provider_id;
-          m.sent_at = done_at;
-          result.put_messages.push_back(std::move(m));
-        }
-        continue;
+      const size_t limit = call.read_more && call.handled < max
+                               ? std::min(max - call.handled, FreeCapacity(call))
+                               : 0;
+      if (limit > 0) {
+        Result<size_t> n = Claim(call, limit, clock_.NowMicros(), &batch, &jobs, &delta);
+        if (!n.ok()) return n.status();
+        progressed = *n;
       }
-      const std::string text = OutcomeText(o);
-      switch (o.kind) {
-        case SendOutcome::Kind::kAccepted:
-          m.provider_id = o.provider_id;
-          m.sent_at = done_at;
-          AddTransition(&m, MessageStatus::kSent,
-                        o.provider_id.empty() ? "" : "gateway id " + o.provider_id, done_at,
-                        &result);
-          ++delta.accepted;
-          break;
-        case SendOutcome::Kind::kTemporary: {
-          std::optional<Micros> next = NextAttemptAt(options_.delivery, m.attempts, done_at,
-                                                     m.created_at, unit(random_), o.retry_after);
-          if (next) {
-            m.next_attempt_at = *next;
-            AddTransition(&m, MessageStatus::kQueued, text + "; retry at " + FormatRfc3339(*next),
-                          done_at, &result);
-            ++delta.retried;
-          } else {
-            m.failure = "technical";
-            m.reason = "gave up after " + std::to_string(m.attempts) + " attempts: " + text;
-            AddTransition(&m, MessageStatus::kFailed, m.reason, done_at, &result);
-            ++delta.failed;
-          }
-          break;
-        }
-        case SendOutcome::Kind::kPermanent:
-          m.failure = "permanent";
-          m.reason = text;
-          AddTransition(&m, MessageStatus::kFailed, text, done_at, &result);
-          ++delta.failed;
-          break;
-        case SendOutcome::Kind::kSuppress:
-          m.reason = text;
-          AddTransition(&m, StatusForOutcome(o.kind), text, done_at, &result);
-          ++delta.suppressed;
-          break;
-      }
-      result.put_messages.push_back(std::move(m));
+      // The outcomes of the last sends and the next claims: one write.
+      if (Status s = messages_.Commit(batch); !s.ok()) return s;
     }
-    if (Status s = messages_.Commit(result); !s.ok()) return s;
-    std::lock_guard<std::mutex> stats_lock(stats_mu_);
-    stats_.sends += delta.sends;
-    stats_.accepted += delta.accepted;
-    stats_.retried += delta.retried;
-    stats_.failed += delta.failed;
-    stats_.suppressed += delta.suppressed;
-    return settled + claimed.size();
-  } catch (const std::exception& e) {
-    return Status::Internal(std::string("dispatch: ") + e.what());
+    AddStats(delta);
+    if (Status s = SubmitClaimed(call, jobs); !s.ok()) return s;
+    if (lanes_->outstanding() == 0) {
+      if (progressed == 0) break;
+      continue;  // settled without sending (cancelled, no route): read on
+    }
+    done = lanes_->Wait();
   }
+  return call.handled;
+}
+
+size_t Dispatcher::FreeCapacity(const SendCall& call) const {
+  size_t free = 0;
+  for (const auto& [name, capacity] : capacity_) {
+    auto it = call.in_flight.find(name);
+    const size_t used = it == call.in_flight.end() ? 0 : it->second;
+    free += capacity > used ? capacity - used : 0;
+  }
+  return free;
+}
+
+Result<size_t> Dispatcher::Claim(SendCall& call, size_t limit, Micros now, MessageBatch* batch,
+                                 std::vector<size_t>* jobs, DispatchStats* delta) {
+  // States only, and no more than the lanes can take: the rendering is read below for
+  // the claimed messages alone.
+  Result<std::vector<Message>> ready = messages_.ReadyStates(now, limit);
+  if (!ready.ok()) return ready.status();
+  if (ready->size() < limit) call.read_more = false;
+
+  // Candidates: a connector with room for one more. Rate tokens are taken only once the
+  // plan says the message still goes.
+  struct Candidate {
+    Message m;
+    const std::string* connector;
+  };
+  std::vector<Candidate> candidates;
+  bool waits_for_room = false;
+  size_t settled = 0;
+  for (Message& m : *ready) {
+    if (call.ids.count(m.id) > 0) continue;  // in a lane now (its lease ran out meanwhile)
+    const std::vector<std::string>& route = RouteFor(m.channel);
+    if (route.empty()) {
+      m.reason = "no connector carries " + std::string(ChannelName(m.channel));
+      m.failure = "technical";
+      AddTransition(&m, MessageStatus::kFailed, m.reason, now, batch);
+      batch->put_states.push_back(std::move(m));
+      ++settled;
+      continue;
+    }
+    const std::string& name = route[m.attempts % route.size()];
+    size_t& in_flight = call.in_flight[name];
+    if (in_flight >= capacity_.at(name)) {
+      waits_for_room = true;
+      continue;
+    }
+    ++in_flight;
+    candidates.push_back(Candidate{std::move(m), &name});
+  }
+
+  // A message whose plan was cancelled while it waited (the case no longer waits for
+  // it, or an operator deleted the schedule) is not sent. One read for all the plans.
+  std::vector<PlanKey> keys;
+  std::map<PlanKey, size_t> key_index;
+  for (const Candidate& c : candidates) {
+    if (key_index.emplace(c.m.plan, keys.size()).second) keys.push_back(c.m.plan);
+  }
+  Result<std::vector<std::optional<Plan>>> plans = schedule_.GetPlans(keys);
+  if (!plans.ok()) return plans.status();
+
+  size_t claimed = 0;
+  for (Candidate& c : candidates) {
+    Message& m = c.m;
+    const std::string& name = *c.connector;
+    const std::optional<Plan>& plan = (*plans)[key_index.at(m.plan)];
+    const bool cancelled = plan && plan->status == PlanStatus::kCancelled;
+    if (!cancelled && !buckets_.at(name).TryTake(now)) {
+      --call.in_flight[name];  // rate limit: a later call
+      continue;
+    }
+    if (m.status == MessageStatus::kSending) {
+      // The lease ran out: the process stopped (or a send hung) before its outcome was
+      // written. Whether the gateway took it is unknown; send it again.
+      m.history.push_back(MessageEvent{
+          now, MessageStatus::kQueued,
+          "no outcome recorded for attempt " + std::to_string(m.attempts) + "; sending again",
+          m.connector, m.attempts});
+    }
+    if (cancelled) {
+      --call.in_flight[name];
+      m.reason = plan->reason.empty() ? "the plan was cancelled" : plan->reason;
+      AddTransition(&m, MessageStatus::kCancelled, m.reason, now, batch);
+      batch->put_states.push_back(std::move(m));
+      ++settled;
+      ++delta->cancelled;
+      continue;
+    }
+    m.attempts += 1;
+    m.connector = name;
+    m.next_attempt_at = now + options_.delivery.send_lease_us;
+    AddTransition(&m, MessageStatus::kSending,
+                  "attempt " + std::to_string(m.attempts) + " via " + name, now, batch);
+    call.ids.insert(m.id);
+    jobs->push_back(call.claimed.size());
+    call.claimed.push_back(SendCall::Claimed{m, name});
+    batch->put_states.push_back(std::move(m));
+    ++claimed;
+  }
+  // Nothing could go and no lane will free room: the rest waits for rate tokens.
+  if (claimed + settled == 0 && !waits_for_room) call.read_more = false;
+  call.handled += claimed + settled;
+  return claimed + settled;
+}
+
+Status Dispatcher::SubmitClaimed(SendCall& call, const std::vector<size_t>& jobs) {
+  if (jobs.empty()) return Status::Ok();
+  std::vector<std::string> ids;
+  ids.reserve(jobs.size());
+  for (size_t slot : jobs) ids.push_back(call.claimed[slot].state.id);
+  // Bodies never change after intake: read outside state_mu_.
+  Result<std::vector<std::optional<MessageBody>>> bodies = messages_.GetBodies(ids);
+  if (!bodies.ok()) return bodies.status();
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const SendCall::Claimed& c = call.claimed[jobs[i]];
+    if (!(*bodies)[i]) {
+      lanes_->Complete(
+          SendLanes::Done{jobs[i], SendOutcome::Failure(SendOutcome::Kind::kPermanent, "",
+                                                        "the message's rendering is gone")});
+      continue;
+    }
+    lanes_->Submit(
+        c.connector,
+        SendLanes::Job{jobs[i], ToOutbound(c.state, std::move(*(*bodies)[i]), c.connector)});
+  }
+  return Status::Ok();
+}
+
+Status Dispatcher::RecordOutcomes(SendCall& call, const std::vector<SendLanes::Done>& done,
+                                  MessageBatch* batch, DispatchStats* delta) {
+  // On the stored versions: a receipt may have come in meanwhile.
+  std::vector<std::string> ids;
+  ids.reserve(done.size());
+  for (const SendLanes::Done& d : done) ids.push_back(call.claimed[d.slot].state.id);
+  Result<std::vector<std::optional<Message>>> stored = messages_.GetStates(ids);
+  if (!stored.ok()) return stored.status();
+  const Micros done_at = clock_.NowMicros();
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  for (size_t i = 0; i < done.size(); ++i) {
+    const SendCall::Claimed& claimed = call.claimed[done[i].slot];
+    --call.in_flight[claimed.connector];
+    ++delta->sends;
+    if (!(*stored)[i]) continue;
+    Message m = std::move(*(*stored)[i]);
+    const SendOutcome& o = done[i].outcome;
+    if (m.status != MessageStatus::kSending || m.attempts != claimed.state.attempts) {
+      // A receipt settled it first; keep that, note the gateway's id.
+      if (o.kind == SendOutcome::Kind::kAccepted && m.provider_id.empty()) {
+        m.provider_id = o.provider_id;
+        m.sent_at = done_at;
+        batch->put_states.push_back(std::move(m));
+      }
+      continue;
+    }
+    const std::string text = OutcomeText(o);
+    switch (o.kind) {
+      case SendOutcome::Kind::kAccepted:
+        m.provider_id = o.provider_id;
+        m.sent_at = done_at;
+        AddTransition(&m, MessageStatus::kSent,
+                      o.provider_id.empty() ? "" : "gateway id " + o.provider_id, done_at, batch);
+        ++delta->accepted;
+        break;
+      case SendOutcome::Kind::kTemporary: {
+        std::optional<Micros> next = NextAttemptAt(options_.delivery, m.attempts, done_at,
+                                                   m.created_at, unit(random_), o.retry_after);
+        if (next) {
+          m.next_attempt_at = *next;
+          AddTransition(&m, MessageStatus::kQueued, text + "; retry at " + FormatRfc3339(*next),
+                        done_at, batch);
+          ++delta->retried;
+        } else {
+          m.failure = "technical";
+          m.reason = "gave up after " + std::to_string(m.attempts) + " attempts: " + text;
+          AddTransition(&m, MessageStatus::kFailed, m.reason, done_at, batch);
+          ++delta->failed;
+        }
+        break;
+      }
+      case SendOutcome::Kind::kPermanent:
+        m.failure = "permanent";
+        m.reason = text;
+        AddTransition(&m, MessageStatus::kFailed, text, done_at, batch);
+        ++delta->failed;
+        break;
+      case SendOutcome::Kind::kSuppress:
+        m.reason = text;
+        AddTransition(&m, StatusForOutcome(o.kind), text, done_at, batch);
+        ++delta->suppressed;
+        break;
+    }
+    batch->put_states.push_back(std::move(m));
+  }
+  return Status::Ok();
+}
+
+void Dispatcher::AddStats(const DispatchStats& delta) {
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  stats_.sends += delta.sends;
+  stats_.accepted += delta.accepted;
+  stats_.retried += delta.retried;
+  stats_.failed += delta.failed;
+  stats_.suppressed += delta.suppressed;
+  stats_.cancelled += delta.cancelled;
 }
 
 Result<std::optional<Micros>> Dispatcher::NextWakeAt() {
@@ -281,7 +398,12 @@ Status Dispatcher::ApplyReceipt(const Receipt& r, bool* found) {
   std::lock_guard<std::mutex> lock(state_mu_);
   Result<std::optional<Message>> m = Status::NotFound("");
   if (!r.message_id.empty()) {
-    m = messages_.Get(r.message_id);
+    Result<std::vector<std::optional<Message>>> states = messages_.GetStates({r.message_id});
+    if (states.ok()) {
+      m = std::move(states->front());
+    } else {
+      m = states.status();
+    }
     if (m.ok() && *m && (*m)->connector != r.connector) m = std::optional<Message>();
   }
   if ((!m.ok() || !*m) && !r.provider_id.empty()) {
@@ -314,7 +436,7 @@ Status Dispatcher::ApplyReceipt(const Receipt& r, bool* found) {
   if (to != MessageStatus::kDelivered) msg.reason = detail;
   MessageBatch batch;
   AddTransition(&msg, to, detail, clock_.NowMicros(), &batch);
-  batch.put_messages.push_back(std::move(msg));
+  batch.put_states.push_back(std::move(msg));
   return messages_.Commit(batch);
 }
 

@@ -5,11 +5,19 @@
 //              messages (queued, or settled when they cannot be sent) + the cursor, in
 //              one write. Ids are deterministic and intake skips ids already stored, so a
 //              crash between the write and anything else never makes a message twice.
-//   SendReady  one round: ready messages (queued, or sending whose lease ran out after a
-//              crash) are claimed (status sending, attempt + 1, lease) in one write, sent
-//              through their channel's connectors (failover: attempt n uses connector
-//              (n - 1) mod the route's length) in parallel lanes up to each connector's
-//              concurrency and rate limit, and their outcomes written in one more write.
+//   SendReady  up to `max` ready messages (queued, or sending whose lease ran out after a
+//              crash) are claimed (status sending, attempt + 1, lease) and sent through
+//              their channel's connectors (failover: attempt n uses connector (n - 1) mod
+//              the route's length) within each connector's rate limit, on its lanes
+//              (SendLanes: one per connection, each taking the next claimed message as
+//              soon as it is done). The driving thread keeps each connector at most
+//              max_concurrency x messages_per_lane messages ahead: as outcomes come back
+//              it writes them together with the next claims in one write, so connections
+//              stay busy while the store works. A claim is written before its message is
+//              handed to a lane; a message is claimed at most once per call. Only the
+//              small state is read and rewritten; the rendering is read once per attempt.
+//              A candidate whose plan was cancelled (the case no longer waits) becomes
+//              cancelled with the plan's reason instead of being claimed.
 //   Receipts   ApplyReceipt moves sent messages to delivered or bounced.
 //
 // Sending is at least once: a message whose gateway accepted it but whose outcome was
@@ -38,7 +46,7 @@
 #include "engine/dispatch/composer.h"
 #include "engine/dispatch/delivery_policy.h"
 #include "engine/dispatch/message_store.h"
-#include "engine/dispatch/worker_pool.h"
+#include "engine/dispatch/send_lanes.h"
 #include "engine/schedule/schedule_store.h"
 
 namespace herald {
@@ -59,8 +67,17 @@ struct DispatcherOptions {
   std::string public_url;         // for StatusCallback URLs of SMS receipts
   bool status_callbacks = false;  // add a StatusCallback for every status change
   uint64_t random_seed = 0;       // jitter; tests fix it
-  size_t send_threads = 0;        // 0: send on the calling thread
-  size_t messages_per_lane = 16;  // messages one connection sends in one round
+  // 0: send on the calling thread, in claim order (tests). Otherwise every connector gets
+  // min(its max_concurrency, send_threads) lane threads.
+  size_t send_threads = 0;
+  // Claimed and not yet settled, per connection: a connector has at most max_concurrency
+  // x messages_per_lane messages in flight. A claimed message waits behind about this
+  // many sends of its connection, and its lease runs meanwhile: keep it small.
+  size_t messages_per_lane = 16;
+  // SendReady stops claiming once it has run this long (clock time) and returns when what
+  // it claimed is settled, so a long queue or a slow gateway never holds back intake and
+  // status callbacks for long. 0: only `max` bounds a call.
+  Micros send_call_us = 1'000'000;
 };
 
 // A delivery receipt from a gateway, already parsed (engine/api parses the HTTP forms).
@@ -83,6 +100,7 @@ struct DispatchStats {
   size_t retried = 0;
   size_t failed = 0;
   size_t suppressed = 0;
+  size_t cancelled = 0;  // their plan was cancelled while they waited
 };
 
 class Dispatcher {
@@ -92,8 +110,10 @@ class Dispatcher {
 
   // Takes up to `max` intents in. Returns how many.
   Result<size_t> Intake(size_t max);
-  // One sending round over up to `max` ready messages. Returns how many it sent or
-  // settled (0: nothing was ready, or every ready message waits for a rate token).
+  // Sends or settles up to `max` ready messages (fewer once options.send_call_us has
+  // passed) and returns when every message it claimed has its outcome written. Returns how many it
+  // sent or settled (0: nothing was ready, or every ready message waits for a rate token). On an
+  // error, messages already claimed stay `sending` and are sent again after their lease.
   Result<size_t> SendReady(size_t max);
   // The earliest instant SendReady has work (a ready message or a rate token for one);
   // nullopt when the ready queue is empty.
@@ -106,11 +126,22 @@ class Dispatcher {
   DispatchStats stats() const;
 
  private:
-  struct Lane;
+  struct SendCall;
   const std::vector<std::string>& RouteFor(Channel c) const;
   void AddTransition(Message* m, MessageStatus to, const std::string& detail, Micros now,
                      MessageBatch* batch);
-  OutboundMessage ToOutbound(const Message& m, const std::string& connector) const;
+  OutboundMessage ToOutbound(const Message& state, MessageBody body,
+                             const std::string& connector) const;
+  // SendReady's steps: the loop; a claim of up to `limit` ready messages (returns how
+  // many it claimed or settled); recording finished sends; handing claims to the lanes.
+  Result<size_t> SendLoop(SendCall& call, size_t max);
+  size_t FreeCapacity(const SendCall& call) const;
+  Result<size_t> Claim(SendCall& call, size_t limit, Micros now, MessageBatch* batch,
+                       std::vector<size_t>* jobs, DispatchStats* delta);
+  Status RecordOutcomes(SendCall& call, const std::vector<SendLanes::Done>& done,
+                        MessageBatch* batch, DispatchStats* delta);
+  Status SubmitClaimed(SendCall& call, const std::vector<size_t>& jobs);
+  void AddStats(const DispatchStats& delta);
 
   ScheduleStore& schedule_;
   MessageStore& messages_;
@@ -120,9 +151,11 @@ class Dispatcher {
   std::vector<std::string> email_route_;
   std::vector<std::string> sms_route_;
   std::map<std::string, TokenBucket> buckets_;  // driving thread only
+  std::map<std::string, size_t> capacity_;      // messages in flight at most, per connector
   std::mt19937_64 random_;                      // driving thread only
-  std::unique_ptr<WorkerPool> pool_;
-  std::mutex state_mu_;  // orders read-modify-write of messages (SendReady vs receipts)
+  std::unique_ptr<SendLanes> lanes_;            // driving thread only
+  // Orders each read-modify-write of message states (claims and outcomes vs receipts).
+  std::mutex state_mu_;
   mutable std::mutex stats_mu_;
   DispatchStats stats_;
 };

@@ -45,4 +45,21 @@ nlohmann::json MessageEventToJson(const MessageEvent& e) {
   return j;
 }
 
+MessageBody BodyOf(const Message& m) {
+  return MessageBody{m.subject, m.mime, m.text, m.sms_text, m.sms_encoding, m.sms_segments};
+}
+
+void SetBody(Message* m, MessageBody body) {
+  m->subject = std::move(body.subject);
+  m->mime = std::move(body.mime);
+  m->text = std::move(body.text);
+  m->sms_text = std::move(body.sms_text);
+  m->sms_encoding = std::move(body.sms_encoding);
+  m->sms_segments = body.sms_segments;
+}
+
+void ClearBody(Message* m) {
+  SetBody(m, MessageBody{});
+}
+
 }  // namespace herald

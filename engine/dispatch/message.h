@@ -99,4 +99,25 @@ struct Message {
   bool operator==(const Message&) const = default;
 };
 
+// A message's rendering (the fields of Message under "The rendering"), fixed at intake.
+// The message store keeps it apart from the state, which changes at every attempt, so
+// claims and outcomes neither rewrite nor re-read it.
+struct MessageBody {
+  std::string subject;
+  std::string mime;
+  std::string text;
+  std::string sms_text;
+  std::string sms_encoding;
+  int sms_segments = 0;
+
+  bool operator==(const MessageBody&) const = default;
+};
+
+// The rendering of `m`, copied.
+MessageBody BodyOf(const Message& m);
+// Sets the rendering fields of `*m` to `body`.
+void SetBody(Message* m, MessageBody body);
+// Clears the rendering fields of `*m` (a state-only copy).
+void ClearBody(Message* m);
+
 }  // namespace herald

@@ -1,5 +1,8 @@
 #include "engine/dispatch/worker_pool.h"
 
+#include <algorithm>
+#include <atomic>
+
 namespace herald {
 
 WorkerPool::WorkerPool(size_t threads) {
@@ -24,6 +27,29 @@ void WorkerPool::RunAll(std::vector<std::function<void()>> tasks) {
   for (auto& t : tasks) queue_.push_back(std::move(t));
   work_cv_.notify_all();
   done_cv_.wait(lock, [this] { return queue_.empty() && running_ == 0; });
+}
+
+void WorkerPool::ParallelFor(size_t n, const std::function<void(size_t)>& fn) {
+  if (threads_.empty() || n <= 1) {
+    for (size_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  std::atomic<size_t> next{0};
+  auto drain = [&next, n, &fn] {
+    for (size_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) fn(i);
+  };
+  const size_t helpers = std::min(threads_.size(), n - 1);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (size_t k = 0; k < helpers; ++k) queue_.push_back(drain);
+  }
+  work_cv_.notify_all();
+  drain();
+  // Every index is taken. `next` and `fn` live on this stack: drop the helpers that have
+  // not started (the queue holds only ours: one caller at a time) and wait for the rest.
+  std::unique_lock<std::mutex> lock(mu_);
+  queue_.clear();
+  done_cv_.wait(lock, [this] { return running_ == 0; });
 }
 
 void WorkerPool::Loop() {

@@ -2,7 +2,8 @@
 // Dispatch uses it to send on several gateway connections at once. With zero threads,
 // RunAll runs the tasks on the caller's thread, in order (tests use that for determinism).
 //
-// Thread safety: RunAll may be called from one thread at a time.
+// Thread safety: RunAll and ParallelFor may be called from one thread at a time (not one
+// of each at once).
 #pragma once
 
 #include <condition_variable>
@@ -25,6 +26,11 @@ class WorkerPool {
   size_t size() const { return threads_.size(); }
   // Runs every task and returns when all have finished. Tasks must not throw.
   void RunAll(std::vector<std::function<void()>> tasks);
+  // Calls fn(i) for every i in [0, n) and returns when every call has returned. The
+  // calling thread works too, beside the pool's threads; indexes are handed out one at a
+  // time in increasing order, so uneven items (an email costs four SMS) balance. fn must
+  // not throw. With zero threads, or n <= 1, runs fn(0), fn(1), ... on the caller.
+  void ParallelFor(size_t n, const std::function<void(size_t)>& fn);
 
  private:
   void Loop();

@@ -158,6 +158,18 @@ class ScheduleStore {
 
   virtual Result<std::optional<CaseView>> GetCase(std::string_view case_id) = 0;
   virtual Result<std::optional<Plan>> GetPlan(const PlanKey& key) = 0;
+  // Several plans at once, in the order asked (empty optional where absent). The default
+  // asks GetPlan for each; stores override it with one batched read.
+  virtual Result<std::vector<std::optional<Plan>>> GetPlans(const std::vector<PlanKey>& keys) {
+    std::vector<std::optional<Plan>> out;
+    out.reserve(keys.size());
+    for (const PlanKey& key : keys) {
+      Result<std::optional<Plan>> plan = GetPlan(key);
+      if (!plan.ok()) return plan.status();
+      out.push_back(std::move(plan).value());
+    }
+    return out;
+  }
   // Every plan of a case (any status), ordered by key.
   virtual Result<std::vector<Plan>> PlansForCase(std::string_view case_id) = 0;
 

@@ -88,91 +88,183 @@ std::string CallbackKey(uint64_t seq) {
   return k;
 }
 
-std::string EncodeMessage(const Message& m) {
-  json j = json::object();
-  j["id"] = m.id;
-  j["intent_key"] = m.intent_key;
-  j["plan"] = {m.plan.campaign, m.plan.rule, m.plan.case_id};
-  j["occurrence"] = m.occurrence;
-  j["recipient_id"] = m.recipient_id;
-  j["template_id"] = m.template_id;
-  j["locale"] = m.locale;
-  j["channel"] = ChannelName(m.channel);
-  j["to"] = m.to;
-  j["status"] = MessageStatusName(m.status);
-  j["failure"] = m.failure;
-  j["reason"] = m.reason;
-  j["attempts"] = m.attempts;
-  j["due"] = m.due;
-  j["created_at"] = m.created_at;
-  j["next_attempt_at"] = m.next_attempt_at;
-  j["updated_at"] = m.updated_at;
-  j["sent_at"] = m.sent_at;
-  j["connector"] = m.connector;
-  j["provider_id"] = m.provider_id;
-  j["subject"] = m.subject;
-  j["mime"] = m.mime;
-  j["text"] = m.text;
-  j["sms_text"] = m.sms_text;
-  j["sms_encoding"] = m.sms_encoding;
-  j["sms_segments"] = m.sms_segments;
-  json history = json::array();
-  for (const MessageEvent& e : m.history) {
-    history.push_back({e.at, MessageStatusName(e.status), e.detail, e.connector, e.attempt});
-  }
-  j["history"] = std::move(history);
-  return Encode(j);
+namespace {
+
+// Flat records: LP strings, BE numbers, in a fixed order.
+void PutString(std::string* out, std::string_view s) {
+  const uint32_t n = static_cast<uint32_t>(s.size());
+  const char len[4] = {static_cast<char>(n >> 24), static_cast<char>(n >> 16),
+                       static_cast<char>(n >> 8), static_cast<char>(n)};
+  out->append(len, 4);
+  out->append(s);
 }
 
-Result<Message> DecodeMessage(std::string_view value) {
-  return DecodeWith<Message>(value, "message", [](const json& j) -> Result<Message> {
-    Message m;
-    m.id = j.at("id").get<std::string>();
-    const json& plan = j.at("plan");
-    m.plan = PlanKey{plan.at(0).get<std::string>(), plan.at(1).get<std::string>(),
-                     plan.at(2).get<std::string>()};
-    Opt(j, "intent_key", &m.intent_key);
-    Opt(j, "occurrence", &m.occurrence);
-    Opt(j, "recipient_id", &m.recipient_id);
-    Opt(j, "template_id", &m.template_id);
-    Opt(j, "locale", &m.locale);
-    std::optional<Channel> channel = ChannelFromName(j.at("channel").get<std::string>());
-    std::optional<MessageStatus> status = MessageStatusFromName(j.at("status").get<std::string>());
-    if (!channel || !status) return Status::Corruption("message store: malformed message");
-    m.channel = *channel;
-    m.status = *status;
-    Opt(j, "to", &m.to);
-    Opt(j, "failure", &m.failure);
-    Opt(j, "reason", &m.reason);
-    Opt(j, "attempts", &m.attempts);
-    Opt(j, "due", &m.due);
-    Opt(j, "created_at", &m.created_at);
-    Opt(j, "next_attempt_at", &m.next_attempt_at);
-    Opt(j, "updated_at", &m.updated_at);
-    Opt(j, "sent_at", &m.sent_at);
-    Opt(j, "connector", &m.connector);
-    Opt(j, "provider_id", &m.provider_id);
-    Opt(j, "subject", &m.subject);
-    Opt(j, "mime", &m.mime);
-    Opt(j, "text", &m.text);
-    Opt(j, "sms_text", &m.sms_text);
-    Opt(j, "sms_encoding", &m.sms_encoding);
-    Opt(j, "sms_segments", &m.sms_segments);
-    if (auto it = j.find("history"); it != j.end()) {
-      for (const json& e : *it) {
-        MessageEvent ev;
-        ev.at = e.at(0).get<Micros>();
-        std::optional<MessageStatus> s = MessageStatusFromName(e.at(1).get<std::string>());
-        if (!s) return Status::Corruption("message store: malformed message history");
-        ev.status = *s;
-        ev.detail = e.at(2).get<std::string>();
-        ev.connector = e.at(3).get<std::string>();
-        ev.attempt = e.at(4).get<int>();
-        m.history.push_back(std::move(ev));
-      }
+void PutNumber(std::string* out, int64_t v) {
+  AppendBigEndian64(out, static_cast<uint64_t>(v));
+}
+
+// Reads fields from the front of a value; the first short or malformed field sets ok_
+// to false and every later read returns a default.
+class FieldReader {
+ public:
+  explicit FieldReader(std::string_view in) : in_(in) {}
+
+  std::string_view String() {
+    if (!ok_ || in_.size() < 4) return Fail();
+    const auto* p = reinterpret_cast<const unsigned char*>(in_.data());
+    const size_t n = (size_t{p[0]} << 24) | (size_t{p[1]} << 16) | (size_t{p[2]} << 8) | p[3];
+    if (in_.size() - 4 < n) return Fail();
+    std::string_view s = in_.substr(4, n);
+    in_.remove_prefix(4 + n);
+    return s;
+  }
+  int64_t Number() {
+    uint64_t v = 0;
+    if (!ok_ || !ConsumeBigEndian64(&in_, &v)) {
+      Fail();
+      return 0;
     }
-    return m;
-  });
+    return static_cast<int64_t>(v);
+  }
+  MessageStatus StatusField() {
+    std::optional<MessageStatus> s = MessageStatusFromName(String());
+    if (!s) Fail();
+    return s.value_or(MessageStatus::kQueued);
+  }
+  // True when every read succeeded and the whole value was read.
+  bool Done() const { return ok_ && in_.empty(); }
+
+ private:
+  std::string_view Fail() {
+    ok_ = false;
+    return {};
+  }
+
+  std::string_view in_;
+  bool ok_ = true;
+};
+
+bool HasVersion(std::string_view value, uint8_t version) {
+  return !value.empty() && static_cast<uint8_t>(value[0]) == version;
+}
+
+}  // namespace
+
+std::string EncodeMessageState(const Message& m) {
+  size_t size = 256 + m.id.size() + m.intent_key.size() + m.reason.size();
+  for (const MessageEvent& e : m.history) size += 32 + e.detail.size() + e.connector.size();
+  std::string out;
+  out.reserve(size);
+  out.push_back(static_cast<char>(kMessageStateVersion));
+  PutString(&out, m.id);
+  PutString(&out, m.intent_key);
+  PutString(&out, m.plan.campaign);
+  PutString(&out, m.plan.rule);
+  PutString(&out, m.plan.case_id);
+  PutNumber(&out, m.occurrence);
+  PutString(&out, m.recipient_id);
+  PutString(&out, m.template_id);
+  PutString(&out, m.locale);
+  PutString(&out, ChannelName(m.channel));
+  PutString(&out, m.to);
+  PutString(&out, MessageStatusName(m.status));
+  PutString(&out, m.failure);
+  PutString(&out, m.reason);
+  PutNumber(&out, m.attempts);
+  PutNumber(&out, m.due);
+  PutNumber(&out, m.created_at);
+  PutNumber(&out, m.next_attempt_at);
+  PutNumber(&out, m.updated_at);
+  PutNumber(&out, m.sent_at);
+  PutString(&out, m.connector);
+  PutString(&out, m.provider_id);
+  PutNumber(&out, static_cast<int64_t>(m.history.size()));
+  for (const MessageEvent& e : m.history) {
+    PutNumber(&out, e.at);
+    PutString(&out, MessageStatusName(e.status));
+    PutString(&out, e.detail);
+    PutString(&out, e.connector);
+    PutNumber(&out, e.attempt);
+  }
+  return out;
+}
+
+Result<Message> DecodeMessageState(std::string_view value) {
+  if (!HasVersion(value, kMessageStateVersion)) {
+    return Status::Corruption("message store: a message is empty or has an unknown version");
+  }
+  FieldReader r(value.substr(1));
+  Message m;
+  m.id = r.String();
+  m.intent_key = r.String();
+  m.plan.campaign = r.String();
+  m.plan.rule = r.String();
+  m.plan.case_id = r.String();
+  m.occurrence = static_cast<int>(r.Number());
+  m.recipient_id = r.String();
+  m.template_id = r.String();
+  m.locale = r.String();
+  std::optional<Channel> channel = ChannelFromName(r.String());
+  m.channel = channel.value_or(Channel::kEmail);
+  m.to = r.String();
+  m.status = r.StatusField();
+  m.failure = r.String();
+  m.reason = r.String();
+  m.attempts = static_cast<int>(r.Number());
+  m.due = r.Number();
+  m.created_at = r.Number();
+  m.next_attempt_at = r.Number();
+  m.updated_at = r.Number();
+  m.sent_at = r.Number();
+  m.connector = r.String();
+  m.provider_id = r.String();
+  const int64_t events = r.Number();
+  // Each event takes at least 8 + 4 + 4 + 4 + 8 bytes: a count beyond that is damage.
+  if (events < 0 || static_cast<uint64_t>(events) > value.size() / 28) {
+    return Status::Corruption("message store: malformed message history");
+  }
+  m.history.reserve(static_cast<size_t>(events));
+  for (int64_t i = 0; i < events; ++i) {
+    MessageEvent e;
+    e.at = r.Number();
+    e.status = r.StatusField();
+    e.detail = r.String();
+    e.connector = r.String();
+    e.attempt = static_cast<int>(r.Number());
+    m.history.push_back(std::move(e));
+  }
+  if (!channel || !r.Done()) return Status::Corruption("message store: malformed message");
+  return m;
+}
+
+std::string EncodeMessageBody(const MessageBody& b) {
+  std::string out;
+  out.reserve(32 + b.subject.size() + b.mime.size() + b.text.size() + b.sms_text.size() +
+              b.sms_encoding.size());
+  out.push_back(static_cast<char>(kMessageBodyVersion));
+  PutString(&out, b.subject);
+  PutString(&out, b.mime);
+  PutString(&out, b.text);
+  PutString(&out, b.sms_text);
+  PutString(&out, b.sms_encoding);
+  PutNumber(&out, b.sms_segments);
+  return out;
+}
+
+Result<MessageBody> DecodeMessageBody(std::string_view value) {
+  if (!HasVersion(value, kMessageBodyVersion)) {
+    return Status::Corruption("message store: a body is empty or has an unknown version");
+  }
+  FieldReader r(value.substr(1));
+  MessageBody b;
+  b.subject = r.String();
+  b.mime = r.String();
+  b.text = r.String();
+  b.sms_text = r.String();
+  b.sms_encoding = r.String();
+  b.sms_segments = static_cast<int>(r.Number());
+  if (!r.Done()) return Status::Corruption("message store: malformed message body");
+  return b;
 }
 
 std::string EncodeCallback(const StatusCallback& c) {

@@ -1,8 +1,12 @@
 // Key and value encodings of RocksMessageStore's column families (see README.md).
 //
 // Internal to engine/store. Keys reuse the primitives of schedule_codec.h (KS strings,
-// big-endian numbers, ordered times). Values are a version byte and the CBOR of the
-// record's JSON form; Decode* return Corruption and never throw.
+// big-endian numbers, ordered times). Every value starts with a version byte. Message
+// states and bodies are a flat binary record (LP(s) = 4-byte big-endian length + bytes,
+// BE(n) = 8-byte big-endian; enums by name, so reordering an enum changes nothing stored):
+// they are read and written at every attempt, and a CBOR DOM cost several times more.
+// Callbacks are the CBOR of their JSON form (their body is JSON anyway). Decode* return
+// Corruption and never throw.
 #pragma once
 
 #include <cstdint>
@@ -32,15 +36,25 @@ std::string CaseMessagePrefix(std::string_view case_id);
 std::string CallbackKey(uint64_t seq);
 
 inline constexpr std::string_view kMessageFormatVersionKey = "format_version";
-inline constexpr std::string_view kMessageFormatVersion = "1";
+// Format 1 (the whole message, rendering included, as one CBOR value) was never deployed
+// and is refused at open.
+inline constexpr std::string_view kMessageFormatVersion = "2";
 inline constexpr std::string_view kMessageSecretKey = "secret";
 inline constexpr std::string_view kOutboxCursorKey = "outbox_cursor";
 inline constexpr std::string_view kCallbackSeqKey = "callback_seq";
 
-inline constexpr uint8_t kMessageValueVersion = 1;
+inline constexpr uint8_t kMessageValueVersion = 1;  // callbacks (CBOR)
+inline constexpr uint8_t kMessageStateVersion = 2;  // `messages`
+inline constexpr uint8_t kMessageBodyVersion = 2;   // `bodies`
 
-std::string EncodeMessage(const Message& m);
-Result<Message> DecodeMessage(std::string_view value);
+// `messages`: id -> the state: every field of Message except the rendering, which is
+// neither written nor read (left empty).
+std::string EncodeMessageState(const Message& m);
+Result<Message> DecodeMessageState(std::string_view value);
+
+// `bodies`: id -> the rendering.
+std::string EncodeMessageBody(const MessageBody& b);
+Result<MessageBody> DecodeMessageBody(std::string_view value);
 
 std::string EncodeCallback(const StatusCallback& c);
 Result<StatusCallback> DecodeCallback(std::string_view value);

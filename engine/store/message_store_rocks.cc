@@ -23,7 +23,7 @@ namespace herald {
 namespace {
 
 const char* const kCfNames[] = {"messages",  "ready", "provider", "case_messages",
-                                "callbacks", "meta",  "default"};
+                                "callbacks", "meta",  "bodies",   "default"};
 
 Status ReadError(const rocksdb::Status& s, std::string_view what) {
   return RocksReadError(s, "message store", what);
@@ -70,7 +70,7 @@ Status RocksMessageStore::OpenDb() {
   for (size_t i = 0; i <= kDefault; ++i) {
     rocksdb::BlockBasedTableOptions table;
     table.block_cache = cache;
-    if (i == kMessages || i == kProvider) {
+    if (i == kMessages || i == kProvider || i == kBodies) {
       table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
     }
     rocksdb::ColumnFamilyOptions cf;
@@ -149,29 +149,57 @@ Result<uint64_t> RocksMessageStore::OutboxCursor() {
 }
 
 Result<std::optional<Message>> RocksMessageStore::Get(std::string_view id) {
-  Result<std::optional<std::string>> v = GetValue(kMessages, id, "message");
-  if (!v.ok()) return v.status();
-  if (!v->has_value()) return std::optional<Message>();
-  Result<Message> m = DecodeMessage(**v);
-  if (!m.ok()) return m.status();
-  return std::optional<Message>(std::move(m).value());
+  Result<std::vector<std::optional<Message>>> found = GetMany({std::string(id)});
+  if (!found.ok()) return found.status();
+  return std::move(found->front());
 }
 
 Result<std::vector<std::optional<Message>>> RocksMessageStore::GetMany(
     const std::vector<std::string>& ids) {
+  Result<std::vector<std::optional<Message>>> states = GetStates(ids);
+  if (!states.ok()) return states.status();
+  Result<std::vector<std::optional<MessageBody>>> bodies = GetBodies(ids);
+  if (!bodies.ok()) return bodies.status();
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if ((*states)[i] && (*bodies)[i]) SetBody(&*(*states)[i], std::move(*(*bodies)[i]));
+  }
+  return states;
+}
+
+Result<std::vector<std::optional<Message>>> RocksMessageStore::GetStates(
+    const std::vector<std::string>& ids) {
   std::vector<std::optional<Message>> out(ids.size());
   if (ids.empty()) return out;
   std::vector<rocksdb::Slice> keys(ids.begin(), ids.end());
-  std::vector<rocksdb::ColumnFamilyHandle*> families(ids.size(), cfs_[kMessages]);
-  std::vector<std::string> values;
-  std::vector<rocksdb::Status> statuses =
-      db_->MultiGet(rocksdb::ReadOptions(), families, keys, &values);
+  std::vector<rocksdb::PinnableSlice> values(ids.size());
+  std::vector<rocksdb::Status> statuses(ids.size());
+  db_->MultiGet(rocksdb::ReadOptions(), cfs_[kMessages], keys.size(), keys.data(), values.data(),
+                statuses.data());
   for (size_t i = 0; i < ids.size(); ++i) {
     if (statuses[i].IsNotFound()) continue;
     if (!statuses[i].ok()) return ReadError(statuses[i], "message");
-    Result<Message> m = DecodeMessage(values[i]);
+    Result<Message> m = DecodeMessageState(View(values[i]));
     if (!m.ok()) return m.status();
     out[i] = std::move(m).value();
+  }
+  return out;
+}
+
+Result<std::vector<std::optional<MessageBody>>> RocksMessageStore::GetBodies(
+    const std::vector<std::string>& ids) {
+  std::vector<std::optional<MessageBody>> out(ids.size());
+  if (ids.empty()) return out;
+  std::vector<rocksdb::Slice> keys(ids.begin(), ids.end());
+  std::vector<rocksdb::PinnableSlice> values(ids.size());
+  std::vector<rocksdb::Status> statuses(ids.size());
+  db_->MultiGet(rocksdb::ReadOptions(), cfs_[kBodies], keys.size(), keys.data(), values.data(),
+                statuses.data());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    if (!statuses[i].ok()) return ReadError(statuses[i], "message body");
+    Result<MessageBody> b = DecodeMessageBody(View(values[i]));
+    if (!b.ok()) return b.status();
+    out[i] = std::move(b).value();
   }
   return out;
 }
@@ -235,10 +263,10 @@ Result<std::vector<std::string>> RocksMessageStore::ReadyIds(Micros now, size_t 
   return ids;
 }
 
-Result<std::vector<Message>> RocksMessageStore::Ready(Micros now, size_t limit) {
+Result<std::vector<Message>> RocksMessageStore::ReadyStates(Micros now, size_t limit) {
   Result<std::vector<std::string>> ids = ReadyIds(now, limit);
   if (!ids.ok()) return ids.status();
-  Result<std::vector<std::optional<Message>>> found = GetMany(*ids);
+  Result<std::vector<std::optional<Message>>> found = GetStates(*ids);
   if (!found.ok()) return found.status();
   std::vector<Message> out;
   for (std::optional<Message>& m : *found) {
@@ -286,20 +314,33 @@ Result<std::vector<StatusCallback>> RocksMessageStore::DueCallbacks(Micros now, 
 
 Status RocksMessageStore::Commit(const MessageBatch& batch) {
   if (batch.empty()) return Status::Ok();
-  for (const Message& m : batch.put_messages) {
-    if (m.id.empty() || m.plan.case_id.empty()) {
-      return Status::InvalidArgument("message store: a message needs an id and a case id");
+  for (const std::vector<Message>* puts : {&batch.put_messages, &batch.put_states}) {
+    for (const Message& m : *puts) {
+      if (m.id.empty() || m.plan.case_id.empty()) {
+        return Status::InvalidArgument("message store: a message needs an id and a case id");
+      }
     }
   }
   std::lock_guard<std::mutex> lock(commit_mu_);
 
-  // The last put of each id wins.
-  std::map<std::string, const Message*> latest;
-  for (const Message& m : batch.put_messages) latest[m.id] = &m;
+  // The last put of each id wins: its state, and the rendering of its last whole put.
+  struct Put {
+    const Message* state = nullptr;
+    const Message* whole = nullptr;
+  };
+  std::map<std::string_view, Put> latest;
+  for (const Message& m : batch.put_messages) latest[m.id] = Put{&m, &m};
+  for (const Message& m : batch.put_states) latest[m.id].state = &m;
   std::vector<std::string> ids;
-  for (const auto& [id, m] : latest) ids.push_back(id);
-  Result<std::vector<std::optional<Message>>> old = GetMany(ids);
+  ids.reserve(latest.size());
+  for (const auto& [id, put] : latest) ids.emplace_back(id);
+  Result<std::vector<std::optional<Message>>> old = GetStates(ids);
   if (!old.ok()) return old.status();
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (!(*old)[i] && latest[ids[i]].whole == nullptr) {
+      return Status::InvalidArgument("message store: a state put for a message not stored");
+    }
+  }
 
   rocksdb::WriteBatch wb;
   size_t ready_count = ready_count_;
@@ -307,7 +348,8 @@ Status RocksMessageStore::Commit(const MessageBatch& batch) {
   uint64_t callback_seq = callback_seq_;
   try {
     for (size_t i = 0; i < ids.size(); ++i) {
-      const Message& m = *latest[ids[i]];
+      const Put& put = latest[ids[i]];
+      const Message& m = *put.state;
       const std::optional<Message>& before = (*old)[i];
       const bool was_ready = before && InReadyQueue(before->status);
       const bool is_ready = InReadyQueue(m.status);
@@ -328,7 +370,10 @@ Status RocksMessageStore::Commit(const MessageBatch& batch) {
         wb.Put(cfs_[kCaseMessages], ToSlice(CaseMessageKey(m.plan.case_id, m.id)),
                rocksdb::Slice());
       }
-      wb.Put(cfs_[kMessages], ToSlice(m.id), ToSlice(EncodeMessage(m)));
+      wb.Put(cfs_[kMessages], ToSlice(m.id), ToSlice(EncodeMessageState(m)));
+      if (put.whole != nullptr) {
+        wb.Put(cfs_[kBodies], ToSlice(m.id), ToSlice(EncodeMessageBody(BodyOf(*put.whole))));
+      }
     }
     for (const StatusCallback& c : batch.add_callbacks) {
       StatusCallback copy = c;

@@ -1,10 +1,11 @@
 // RocksMessageStore: the MessageStore (engine/dispatch/message_store.h) on its own RocksDB
 // database (data/messages).
 //
-// Column families: messages (id -> message), ready (BE(next_attempt_at) id -> ""),
+// Column families: messages (id -> the state), bodies (id -> the rendering, written only
+// by whole puts), ready (BE(next_attempt_at) id -> ""),
 // provider (KS(connector) KS(provider_id) -> id), case_messages (KS(case_id) id -> ""),
 // callbacks (BE(seq) -> callback), meta (format version, secret, outbox cursor, callback
-// seq). Commit reads the stored versions of the messages it puts (one MultiGet) and
+// seq). Commit reads the stored states of the messages it puts (one MultiGet) and
 // derives the ready, provider and case entries from old and new, so the invariants of
 // MessageStore hold whatever the caller passes. The ready family is a queue like the
 // schedule store's timers: time-ordered keys, bounded iterators, compaction of files
@@ -53,10 +54,14 @@ class RocksMessageStore final : public MessageStore {
   Result<uint64_t> OutboxCursor() override;
   Result<std::optional<Message>> Get(std::string_view id) override;
   Result<std::vector<std::optional<Message>>> GetMany(const std::vector<std::string>& ids) override;
+  Result<std::vector<std::optional<Message>>> GetStates(
+      const std::vector<std::string>& ids) override;
+  Result<std::vector<std::optional<MessageBody>>> GetBodies(
+      const std::vector<std::string>& ids) override;
   Result<std::optional<Message>> FindByProvider(std::string_view connector,
                                                 std::string_view provider_id) override;
   Result<std::vector<std::string>> MessagesForCase(std::string_view case_id) override;
-  Result<std::vector<Message>> Ready(Micros now, size_t limit) override;
+  Result<std::vector<Message>> ReadyStates(Micros now, size_t limit) override;
   Result<std::optional<Micros>> NextReady() override;
   Result<size_t> ReadyCount() override;
   Result<std::vector<StatusCallback>> DueCallbacks(Micros now, size_t limit) override;
@@ -66,7 +71,16 @@ class RocksMessageStore final : public MessageStore {
   Status CompactAll();
 
  private:
-  enum Cf : size_t { kMessages, kReady, kProvider, kCaseMessages, kCallbacks, kMeta, kDefault };
+  enum Cf : size_t {
+    kMessages,
+    kReady,
+    kProvider,
+    kCaseMessages,
+    kCallbacks,
+    kMeta,
+    kBodies,
+    kDefault
+  };
 
   explicit RocksMessageStore(MessageStoreOptions options) : options_(std::move(options)) {}
   Status OpenDb();

@@ -204,6 +204,28 @@ Result<std::optional<Plan>> RocksScheduleStore::GetPlan(const PlanKey& key) {
   return std::optional<Plan>(std::move(plan).value());
 }
 
+Result<std::vector<std::optional<Plan>>> RocksScheduleStore::GetPlans(
+    const std::vector<PlanKey>& keys) {
+  std::vector<std::optional<Plan>> out(keys.size());
+  if (keys.empty()) return out;
+  std::vector<std::string> encoded;
+  encoded.reserve(keys.size());
+  for (const PlanKey& key : keys) encoded.push_back(PlanStoreKey(key));
+  std::vector<rocksdb::Slice> slices(encoded.begin(), encoded.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), cfs_[kPlans], slices.size(), slices.data(), values.data(),
+                statuses.data());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    if (!statuses[i].ok()) return RocksReadError(statuses[i], "schedule store", "plan");
+    Result<Plan> plan = DecodePlan(View(values[i]));
+    if (!plan.ok()) return plan.status();
+    out[i] = std::move(plan).value();
+  }
+  return out;
+}
+
 Result<std::vector<Plan>> RocksScheduleStore::PlansForCase(std::string_view case_id) {
   const std::string prefix = PlanCasePrefix(case_id);
   const std::string upper = PrefixSuccessor(prefix);  // a KS field never ends in 0xFF

@@ -67,6 +67,8 @@ class RocksScheduleStore final : public ScheduleStore {
   Result<uint64_t> Cursor() override;
   Result<std::optional<CaseView>> GetCase(std::string_view case_id) override;
   Result<std::optional<Plan>> GetPlan(const PlanKey& key) override;
+  // One MultiGet.
+  Result<std::vector<std::optional<Plan>>> GetPlans(const std::vector<PlanKey>& keys) override;
   // Ordered by PlanKey (campaign, then rule), as std::string compares.
   Result<std::vector<Plan>> PlansForCase(std::string_view case_id) override;
   // Ties are in PlanKey order. Negative fire times are allowed and sort first.

@@ -1,7 +1,9 @@
 #include "templates/mime/mime_encoding.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 #include "engine/core/validate.h"
 
@@ -11,59 +13,31 @@ namespace {
 constexpr char kHex[] = "0123456789ABCDEF";
 constexpr size_t kMaxLine = 76;  // RFC 2045 for QP lines, RFC 2047 for encoded-word lines
 
-// Length of the well-formed UTF-8 sequence starting at s[i], or 0 when it is ill-formed.
-size_t Utf8Length(std::string_view s, size_t i) {
-  const auto b = static_cast<unsigned char>(s[i]);
-  size_t len = b < 0x80 ? 1 : b < 0xC2 ? 0 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : b < 0xF5 ? 4 : 0;
-  if (len == 0 || s.size() - i < len) return 0;
-  if (len > 1 && FindInvalidUtf8(s.substr(i, len))) return 0;
-  return len;
+inline char* WriteEscape(unsigned char b, char* w) {
+  w[0] = '=';
+  w[1] = kHex[b >> 4];
+  w[2] = kHex[b & 0x0F];
+  return w + 3;
 }
 
-void AppendEscape(unsigned char b, std::string& out) {
-  out += '=';
-  out += kHex[b >> 4];
-  out += kHex[b & 0x0F];
+// True when the eight bytes at `q` are all printable ASCII or space (0x20..0x7E) and none
+// is '=': copied as they are inside a line (bit tricks from "Bit Twiddling Hacks": a byte
+// below 0x20, above 0x7E, or equal to '=').
+inline bool EightPlain(const char* q) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  uint64_t v;
+  std::memcpy(&v, q, 8);
+  const uint64_t below = (v - kOnes * 0x20) & ~v & kHigh;
+  const uint64_t above = ((v + kOnes * (127 - 0x7E)) | v) & kHigh;
+  const uint64_t eq = v ^ (kOnes * '=');
+  const uint64_t equals = (eq - kOnes) & ~eq & kHigh;
+  return (below | above | equals) == 0;
 }
 
-// Quoted-printable of one line (no line break in it), soft-broken at 76 characters.
-void EncodeQpLine(std::string_view line, std::string& out) {
-  size_t col = 0;
-  size_t p = 0;
-  std::string unit;
-  while (p < line.size()) {
-    // Build the next unit (one character, escaped or not) for the current column;
-    // redo it at column 0 after a soft break, where '.' and "From " are escaped.
-    size_t len = 1;
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      unit.clear();
-      const auto c = static_cast<unsigned char>(line[p]);
-      len = 1;
-      if (c >= 0x80) {
-        len = Utf8Length(line, p);
-        if (len == 0) len = 1;  // a stray byte: escape it alone
-        for (size_t k = 0; k < len; ++k)
-          AppendEscape(static_cast<unsigned char>(line[p + k]), unit);
-      } else if (c == '=' || c < 0x20 || c == 0x7F) {
-        AppendEscape(c, unit);
-      } else if (c == ' ' && p + 1 == line.size()) {
-        AppendEscape(c, unit);  // whitespace before a line end would be dropped in transit
-      } else if (col == 0 && (c == '.' || (c == 'F' && line.substr(p, 5) == "From "))) {
-        AppendEscape(c, unit);
-      } else {
-        unit += static_cast<char>(c);
-      }
-      const bool last = p + len == line.size();
-      // A soft break needs one column for its '='; the line's last unit does not.
-      const size_t limit = last ? kMaxLine : kMaxLine - 1;
-      if (col == 0 || col + unit.size() <= limit) break;
-      out += "=\r\n";
-      col = 0;
-    }
-    out += unit;
-    col += unit.size();
-    p += len;
-  }
+// True when position `p` of `s` ends a line: the end of the text or a line break.
+inline bool AtLineEnd(std::string_view s, size_t p) {
+  return p == s.size() || s[p] == '\r' || s[p] == '\n';
 }
 
 int HexValue(char c) {
@@ -94,37 +68,98 @@ int64_t FloorDiv(int64_t a, int64_t b) {
 
 std::string NormalizeCrlf(std::string_view text) {
   std::string out;
-  out.reserve(text.size() + text.size() / 32);
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '\r') {
-      out += kCrlf;
-      if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
-    } else if (c == '\n') {
-      out += kCrlf;
-    } else {
-      out += c;
-    }
+  out.reserve(text.size() + text.size() / 32 + 2);
+  size_t i = 0;
+  while (i < text.size()) {
+    const size_t br = text.find_first_of("\r\n", i);
+    if (br == std::string_view::npos) break;
+    out.append(text.substr(i, br - i));
+    out.append(kCrlf);
+    i = br + (text[br] == '\r' && br + 1 < text.size() && text[br + 1] == '\n' ? 2 : 1);
   }
+  out.append(text.substr(std::min(i, text.size())));
   return out;
 }
 
-std::string EncodeQuotedPrintable(std::string_view text) {
-  const std::string norm = NormalizeCrlf(text);
-  const std::string_view s = norm;
+// One pass over the text, line breaks normalised on the way, into a buffer sized for the
+// worst case and trimmed at the end: the encoder runs over every email's HTML and text,
+// and non-Latin text triples in size, so it must not build a string per character.
+// Worst case: 3 output bytes per input byte (an escape; a line break is at most 2), plus
+// a 3-byte soft break per 64 output bytes at least (a break only happens past column 63,
+// as no unit is longer than 12).
+std::string EncodeQuotedPrintable(std::string_view s) {
+  const size_t n = s.size();
   std::string out;
-  out.reserve(s.size() + s.size() / 8);
-  size_t i = 0;
-  while (i < s.size()) {
-    const size_t eol = s.find(kCrlf, i);
-    if (eol == std::string_view::npos) {
-      EncodeQpLine(s.substr(i), out);
-      break;
+  out.resize(3 * n + 3 * n / 16 + 16);
+  char* const begin = out.data();
+  char* w = begin;
+  size_t col = 0;
+  size_t p = 0;
+  while (p < n) {
+    // Fast path: printable ASCII inside a line (never its first column, where '.' and
+    // "From " are special) and short of the soft-break limit, copied as it is.
+    while (col > 0 && col < kMaxLine - 1 && p < n) {
+      if (col + 8 <= kMaxLine - 1 && n - p >= 8 && EightPlain(s.data() + p) &&
+          !(s[p + 7] == ' ' && AtLineEnd(s, p + 8))) {
+        std::memcpy(w, s.data() + p, 8);
+        w += 8;
+        col += 8;
+        p += 8;
+        continue;
+      }
+      const auto b = static_cast<unsigned char>(s[p]);
+      if (b < 0x20 || b > 0x7E || b == '=' || (b == ' ' && AtLineEnd(s, p + 1))) break;
+      *w++ = static_cast<char>(b);
+      ++col;
+      ++p;
     }
-    EncodeQpLine(s.substr(i, eol - i), out);
-    out += kCrlf;
-    i = eol + 2;
+    if (p == n) break;
+    const auto c = static_cast<unsigned char>(s[p]);
+    if (c == '\r' || c == '\n') {  // a hard line break: CRLF, LF or a lone CR
+      *w++ = '\r';
+      *w++ = '\n';
+      col = 0;
+      p += (c == '\r' && p + 1 < n && s[p + 1] == '\n') ? 2 : 1;
+      continue;
+    }
+    // The next unit: one character, escaped or not.
+    size_t len = 1;
+    bool escape;
+    if (c >= 0x80) {
+      len = Utf8SequenceLength(s, p);
+      if (len == 0) len = 1;  // a stray byte: escape it alone
+      escape = true;
+    } else if (c == '=' || c < 0x20 || c == 0x7F) {
+      escape = true;
+    } else if (c == ' ') {
+      escape = AtLineEnd(s, p + 1);  // whitespace before a line end is dropped in transit
+    } else {
+      escape = false;
+    }
+    // A soft break needs one column for its '='; the line's last unit does not (checked
+    // only near the limit: most units are far from it).
+    const size_t end_col = col + (escape ? 3 * len : 1);
+    if (col > 0 && end_col > kMaxLine - 1 && (end_col > kMaxLine || !AtLineEnd(s, p + len))) {
+      w[0] = '=';
+      w[1] = '\r';
+      w[2] = '\n';
+      w += 3;
+      col = 0;
+    }
+    // At the start of an output line, '.' and the 'F' of "From " are escaped too.
+    if (!escape && col == 0 && (c == '.' || (c == 'F' && s.substr(p, 5) == "From "))) {
+      escape = true;
+    }
+    if (escape) {
+      for (size_t k = 0; k < len; ++k) w = WriteEscape(static_cast<unsigned char>(s[p + k]), w);
+      col += 3 * len;
+    } else {
+      *w++ = static_cast<char>(c);
+      ++col;
+    }
+    p += len;
   }
+  out.resize(static_cast<size_t>(w - begin));
   return out;
 }
 
@@ -191,7 +226,7 @@ std::string SanitizeHeaderText(std::string_view text) {
   out.reserve(text.size());
   bool replacing = false;
   for (size_t i = 0; i < text.size();) {
-    size_t len = Utf8Length(text, i);
+    size_t len = Utf8SequenceLength(text, i);
     const bool bad = len == 0 || ContainsControl(text.substr(i, len));
     if (len == 0) len = 1;
     if (bad) {
@@ -228,7 +263,7 @@ std::vector<std::string> EncodeWords(std::string_view text, size_t first_max, si
     cap = capacity(max);
   };
   while (i < text.size()) {
-    size_t len = Utf8Length(text, i);
+    size_t len = Utf8SequenceLength(text, i);
     if (len == 0) len = 1;
     if (chunk.size() + len > cap) {
       flush();  // an empty first word when even one character did not fit

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -32,12 +33,25 @@ class ScriptedConnector final : public Connector {
   int max_concurrency() const override { return concurrency_; }
 
   SendOutcome Send(const OutboundMessage& m) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     sent_.push_back(m);
+    if (on_send_) {
+      // Outside the lock: the hook may call back into the dispatcher.
+      auto hook = on_send_;
+      lock.unlock();
+      hook(m);
+      lock.lock();
+    }
     if (script_.empty()) return SendOutcome::Accepted("gw-" + std::to_string(sent_.size()));
     SendOutcome o = script_.front();
     script_.pop_front();
     return o;
+  }
+
+  // Runs in every Send, before it answers (a receipt racing the outcome, say).
+  void OnSend(std::function<void(const OutboundMessage&)> hook) {
+    std::lock_guard<std::mutex> lock(mu_);
+    on_send_ = std::move(hook);
   }
 
   void Then(SendOutcome o) {
@@ -56,6 +70,7 @@ class ScriptedConnector final : public Connector {
   std::mutex mu_;
   std::deque<SendOutcome> script_;
   std::vector<OutboundMessage> sent_;
+  std::function<void(const OutboundMessage&)> on_send_;
 };
 
 class PlainComposer final : public MessageComposer {
@@ -127,6 +142,21 @@ struct DispatchEnv {
     ScheduleBatch b;
     b.put_outbox.push_back(std::move(i));
     if (!schedule->Commit(b).ok()) throw std::runtime_error("cannot add intent");
+  }
+
+  // Stores the plan of AddIntent's intents for `case_id` with `status` (the rule engine
+  // cancels a plan when its `while` turns false; an operator's DELETE does too).
+  void SetPlan(const std::string& case_id, PlanStatus status, const std::string& reason = "") {
+    Plan p;
+    p.key = PlanKey{"snap", "reminder", case_id};
+    p.recipient_id = case_id;
+    p.template_id = "documents-reminder";
+    p.status = status;
+    p.reason = reason;
+    p.updated_at = clock.NowMicros();
+    ScheduleBatch b;
+    b.put_plans.push_back(std::move(p));
+    if (!schedule->Commit(b).ok()) throw std::runtime_error("cannot set plan");
   }
 
   Message Only(const std::string& case_id) {

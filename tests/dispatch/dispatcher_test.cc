@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <set>
+
 #include "engine/dispatch/delivery_policy.h"
 #include "tests/dispatch/dispatch_env.h"
 
@@ -288,6 +290,137 @@ TEST_CASE("status callbacks are queued for every change after intake") {
   CHECK(due->front().body["status"] == "sent");
   CHECK(due->front().body["case_id"] == "case-1");
   CHECK(due->front().body.dump().find("example.org") == std::string::npos);
+}
+
+TEST_CASE("a queued message whose plan was cancelled is cancelled with its reason, not sent") {
+  DispatcherOptions o;
+  o.status_callbacks = true;
+  o.delivery.retry_initial_us = 10 * kSecond;
+  Rig rig(o);
+  // Cancelled before its first attempt.
+  rig.env.AddIntent("case-1", {"email"});
+  rig.env.SetPlan("case-1", PlanStatus::kPending);
+  REQUIRE(*rig.dispatcher->Intake(100) == 1);
+  rig.env.SetPlan("case-1", PlanStatus::kCancelled, "while: documents received");
+  CHECK(*rig.dispatcher->SendReady(100) == 1);
+  CHECK(rig.mail.sent().empty());
+  Message m = rig.env.Only("case-1");
+  CHECK(m.status == MessageStatus::kCancelled);
+  CHECK(m.reason == "while: documents received");
+  CHECK(m.attempts == 0);
+  CHECK(m.history.back().status == MessageStatus::kCancelled);
+  CHECK(*rig.env.messages->ReadyCount() == 0);
+  CHECK(rig.dispatcher->stats().cancelled == 1);
+  auto due = rig.env.messages->DueCallbacks(rig.env.clock.NowMicros(), 10);
+  REQUIRE(due.ok());
+  REQUIRE(due->size() == 1);
+  CHECK(due->front().body["status"] == "cancelled");
+  CHECK(due->front().body["detail"] == "while: documents received");
+
+  // Cancelled while it waited for a retry; a plan that is pending or done does not stop it.
+  rig.mail.Then(SendOutcome::Failure(SendOutcome::Kind::kTemporary, "451", "try later"));
+  rig.env.AddIntent("case-2", {"email"});
+  rig.env.AddIntent("case-3", {"email"});
+  rig.env.SetPlan("case-2", PlanStatus::kPending);
+  rig.env.SetPlan("case-3", PlanStatus::kDone);
+  REQUIRE(*rig.dispatcher->Intake(100) == 2);
+  CHECK(*rig.dispatcher->SendReady(100) == 2);
+  Message two = rig.env.Only("case-2");
+  Message three = rig.env.Only("case-3");
+  // The script's one failure went to whichever was sent first.
+  Message& waiting = two.status == MessageStatus::kQueued ? two : three;
+  REQUIRE(waiting.status == MessageStatus::kQueued);
+  CHECK((two.status == MessageStatus::kSent || three.status == MessageStatus::kSent));
+  rig.env.SetPlan(waiting.plan.case_id, PlanStatus::kCancelled, "");
+  rig.env.clock.Set(waiting.next_attempt_at);
+  CHECK(*rig.dispatcher->SendReady(100) == 1);
+  CHECK(rig.mail.sent().size() == 2);
+  Message after = rig.env.Only(waiting.plan.case_id);
+  CHECK(after.status == MessageStatus::kCancelled);
+  CHECK(after.reason == "the plan was cancelled");
+  CHECK(after.attempts == 1);
+}
+
+TEST_CASE("a lease-expired message whose plan was cancelled is not sent again") {
+  Rig rig;
+  rig.env.AddIntent("case-1", {"email"});
+  REQUIRE(*rig.dispatcher->Intake(100) == 1);
+  Message m = rig.env.Only("case-1");
+  m.status = MessageStatus::kSending;
+  m.attempts = 1;
+  m.connector = "mail";
+  m.next_attempt_at = rig.env.clock.NowMicros() + kSecond;
+  MessageBatch b;
+  b.put_states.push_back(m);
+  REQUIRE(rig.env.messages->Commit(b).ok());
+  rig.env.SetPlan("case-1", PlanStatus::kCancelled, "operator");
+  rig.env.clock.Advance(kSecond);
+  CHECK(*rig.dispatcher->SendReady(100) == 1);
+  CHECK(rig.mail.sent().empty());
+  m = rig.env.Only("case-1");
+  CHECK(m.status == MessageStatus::kCancelled);
+  CHECK(m.reason == "operator");
+}
+
+TEST_CASE("on lane threads one call keeps claiming as sends finish, within max") {
+  DispatcherOptions o;
+  ScriptedConnector wide("wide", {Channel::kEmail}, 3);
+  o.connectors["wide"] = {&wide, 0, 1};
+  o.send_threads = 3;
+  o.messages_per_lane = 2;  // 6 in flight at most: a call of 25 claims 5 times or more
+  Rig rig(o);
+  for (int i = 0; i < 40; ++i) rig.env.AddIntent("case-" + std::to_string(i), {"email"});
+  REQUIRE(*rig.dispatcher->Intake(100) == 40);
+  CHECK(*rig.dispatcher->SendReady(25) == 25);
+  CHECK(wide.sent().size() == 25);
+  CHECK(*rig.env.messages->ReadyCount() == 15);
+  CHECK(*rig.dispatcher->SendReady(100) == 15);
+  std::set<std::string> ids;
+  for (const OutboundMessage& out : wide.sent()) {
+    ids.insert(out.id);
+    CHECK(out.mime == "Subject: hi\r\n\r\nbody\r\n");  // the rendering, read at claim
+  }
+  CHECK(ids.size() == 40);  // each sent once
+  for (int i = 0; i < 40; ++i) {
+    Message m = rig.env.Only("case-" + std::to_string(i));
+    CHECK(m.status == MessageStatus::kSent);
+    CHECK(m.attempts == 1);
+  }
+  CHECK(rig.dispatcher->stats().accepted == 40);
+  CHECK(*rig.dispatcher->SendReady(100) == 0);
+}
+
+TEST_CASE("a call stops claiming after send_call_us and settles what it claimed") {
+  DispatcherOptions o;
+  ScriptedConnector one("one", {Channel::kEmail}, 1);
+  o.connectors["one"] = {&one, 0, 1};
+  o.messages_per_lane = 1;  // one claim at a time
+  o.send_call_us = 10 * kSecond;
+  Rig rig(o);
+  one.OnSend([&](const OutboundMessage&) { rig.env.clock.Advance(6 * kSecond); });
+  for (int i = 0; i < 5; ++i) rig.env.AddIntent("case-" + std::to_string(i), {"email"});
+  REQUIRE(*rig.dispatcher->Intake(100) == 5);
+  CHECK(*rig.dispatcher->SendReady(100) == 2);  // claimed at +0 s and +6 s; +12 s is late
+  CHECK(*rig.env.messages->ReadyCount() == 3);
+  CHECK(*rig.dispatcher->SendReady(100) == 2);
+  CHECK(*rig.dispatcher->SendReady(100) == 1);
+  CHECK(one.sent().size() == 5);
+}
+
+TEST_CASE("a receipt that settles a message while it is sent wins over the outcome") {
+  Rig rig;
+  bool found = false;
+  rig.sms.OnSend([&](const OutboundMessage& out) {
+    REQUIRE(rig.dispatcher->ApplyReceipt({"sms", out.id, "SM1", "delivered", "", ""}, &found).ok());
+  });
+  rig.env.AddIntent("case-1", {"sms"});
+  rig.Round();
+  CHECK(found);
+  Message m = rig.env.Only("case-1");
+  CHECK(m.status == MessageStatus::kDelivered);
+  CHECK(m.provider_id == "SM1");
+  CHECK(m.sms_text == "hi");  // the rendering is untouched by state writes
+  CHECK(rig.dispatcher->stats().accepted == 0);
 }
 
 TEST_CASE("backoff arithmetic") {

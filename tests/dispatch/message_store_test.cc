@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "engine/store/message_codec.h"
 #include "tests/dispatch/dispatch_env.h"
 
 namespace herald {
@@ -29,7 +30,7 @@ std::unique_ptr<RocksMessageStore> Open(const TempDir& dir) {
 
 std::vector<std::string> ReadyIds(MessageStore& store, Micros now) {
   std::vector<std::string> ids;
-  Result<std::vector<Message>> ready = store.Ready(now, 100);
+  Result<std::vector<Message>> ready = store.ReadyStates(now, 100);
   REQUIRE(ready.ok());
   for (const Message& m : *ready) ids.push_back(m.id);
   return ids;
@@ -108,6 +109,104 @@ TEST_CASE("messages, counters, cursor and secret survive a reopen") {
   REQUIRE(due->size() == 1);
   CHECK((*due)[0].seq == 3);
   CHECK(store->DueCallbacks(100, 10)->size() == 2);
+}
+
+TEST_CASE("a message is kept as a state and a rendering; state puts keep the rendering") {
+  TempDir dir;
+  auto store = Open(dir);
+  Message whole = Make("a", "case-1", MessageStatus::kQueued, 10);
+  whole.subject = "Documents needed";
+  whole.mime = std::string(9000, 'm');
+  whole.text = "text";
+  whole.sms_text = "sms";
+  whole.sms_encoding = "GSM-7";
+  whole.sms_segments = 1;
+  whole.history.push_back(MessageEvent{1, MessageStatus::kQueued, "", "", 0});
+  MessageBatch b;
+  b.put_messages = {whole};
+  REQUIRE(store->Commit(b).ok());
+
+  // Claimed: the state alone is written (its rendering fields are ignored).
+  Message state = whole;
+  ClearBody(&state);
+  state.status = MessageStatus::kSending;
+  state.attempts = 1;
+  state.next_attempt_at = 99;
+  state.history.push_back(MessageEvent{2, MessageStatus::kSending, "attempt 1", "mail", 1});
+  Message ignored = state;
+  ignored.mime = "not stored";
+  MessageBatch claim;
+  claim.put_states = {ignored};
+  REQUIRE(store->Commit(claim).ok());
+
+  Message expected = state;
+  SetBody(&expected, BodyOf(whole));
+  CHECK(**store->Get("a") == expected);
+  auto many = store->GetMany({"a", "nope"});
+  REQUIRE(many.ok());
+  CHECK(*(*many)[0] == expected);
+  CHECK_FALSE((*many)[1].has_value());
+  auto states = store->GetStates({"a"});
+  REQUIRE(states.ok());
+  CHECK(*(*states)[0] == state);
+  auto bodies = store->GetBodies({"nope", "a"});
+  REQUIRE(bodies.ok());
+  CHECK_FALSE((*bodies)[0].has_value());
+  CHECK(*(*bodies)[1] == BodyOf(whole));
+  auto ready = store->ReadyStates(100, 10);
+  REQUIRE(ready.ok());
+  REQUIRE(ready->size() == 1);
+  CHECK(ready->front() == state);
+
+  // A state put for a message never stored is refused, and nothing of the batch written.
+  MessageBatch stray;
+  stray.put_states = {Make("b", "case-1", MessageStatus::kQueued, 5)};
+  stray.outbox_cursor = 7;
+  CHECK(store->Commit(stray).IsInvalidArgument());
+  CHECK(*store->OutboxCursor() == 0);
+  CHECK_FALSE(store->Get("b")->has_value());
+
+  // A whole put and a state put of the same id in one batch: the state of the second, the
+  // rendering of the first.
+  Message fresh = Make("c", "case-2", MessageStatus::kQueued, 5);
+  fresh.sms_text = "fresh";
+  Message later = Make("c", "case-2", MessageStatus::kSending, 50);
+  MessageBatch both;
+  both.put_messages = {fresh};
+  both.put_states = {later};
+  REQUIRE(store->Commit(both).ok());
+  Message c = **store->Get("c");
+  CHECK(c.status == MessageStatus::kSending);
+  CHECK(c.sms_text == "fresh");
+  CHECK(*store->MessagesForCase("case-2") == std::vector<std::string>{"c"});
+  CHECK(*store->ReadyCount() == 2);
+}
+
+TEST_CASE("message states and bodies: damaged values are Corruption, never a crash") {
+  Message m = Make("id-1", "case-1", MessageStatus::kFailed, 5);
+  m.failure = "permanent";
+  m.reason = "550 no such user";
+  m.history = {MessageEvent{1, MessageStatus::kQueued, "", "", 0},
+               MessageEvent{2, MessageStatus::kFailed, "why", "mail", 1}};
+  const std::string state = EncodeMessageState(m);
+  Result<Message> back = DecodeMessageState(state);
+  REQUIRE(back.ok());
+  CHECK(*back == m);
+  MessageBody body{"s", "mime", "t", "sms", "UCS-2", 3};
+  Result<MessageBody> body_back = DecodeMessageBody(EncodeMessageBody(body));
+  REQUIRE(body_back.ok());
+  CHECK(*body_back == body);
+
+  for (size_t n = 0; n < state.size(); ++n) {
+    CHECK(DecodeMessageState(state.substr(0, n)).status().code() == Status::Code::kCorruption);
+  }
+  CHECK(DecodeMessageState(state + "x").status().code() == Status::Code::kCorruption);
+  std::string bad_status = state;
+  bad_status.replace(bad_status.find("failed"), 6, "failex");
+  CHECK(DecodeMessageState(bad_status).status().code() == Status::Code::kCorruption);
+  CHECK(DecodeMessageBody("").status().code() == Status::Code::kCorruption);
+  CHECK(DecodeMessageBody(EncodeMessageBody(body).substr(0, 9)).status().code() ==
+        Status::Code::kCorruption);
 }
 
 TEST_CASE("message ids are deterministic per intent and channel, and keyed") {
