@@ -113,6 +113,7 @@ Result<std::unique_ptr<Messaging>> StartMessaging(const Config& config,
   options.sms_route = config.delivery.sms_connectors;
   options.public_url = config.public_url;
   options.status_callbacks = !config.status_callbacks.url.empty();
+  options.track = m->track.get();
   options.random_seed = static_cast<uint64_t>(clock.MonotonicMicros());
   options.send_threads = std::min<size_t>(lanes, 64);
   m->dispatcher =

@@ -29,6 +29,7 @@ Result<size_t> Dispatcher::Intake(size_t max) {
     ids.reserve(batch.put_messages.size());
     for (const Message& m : batch.put_messages) ids.push_back(m.id);
     std::lock_guard<std::mutex> lock(state_mu_);
+    uncounted_.clear();  // left by a step that failed before its commit
     Result<std::vector<std::optional<Message>>> existing = messages_.GetMany(ids);
     if (!existing.ok()) return existing.status();
     std::vector<Message> fresh;
@@ -36,6 +37,15 @@ Result<size_t> Dispatcher::Intake(size_t max) {
     for (size_t i = 0; i < ids.size(); ++i) {
       if ((*existing)[i]) continue;
       Message& m = batch.put_messages[i];
+      if (m.status == MessageStatus::kQueued && options_.track != nullptr) {
+        std::string reason;
+        Result<bool> out = OptedOut(m, &reason);
+        if (!out.ok()) return out.status();
+        if (*out) {
+          m.status = MessageStatus::kSuppressed;
+          m.reason = std::move(reason);
+        }
+      }
       m.history.insert(m.history.begin(), MessageEvent{now, MessageStatus::kQueued, "", "", 0});
       if (m.status != MessageStatus::kQueued) {
         m.history.push_back(MessageEvent{now, m.status, m.reason, "", 0});
@@ -43,16 +53,18 @@ Result<size_t> Dispatcher::Intake(size_t max) {
       fresh.push_back(std::move(m));
     }
     batch.put_messages = std::move(fresh);
-    if (options_.status_callbacks) {
-      for (Message& m : batch.put_messages) {
-        if (m.status == MessageStatus::kQueued) continue;
+    for (Message& m : batch.put_messages) {
+      if (m.status == MessageStatus::kQueued) continue;
+      if (options_.status_callbacks) {
         MessageStatus status = m.status;
         m.history.pop_back();
-        AddTransition(&m, status, m.reason, now, &batch);
+        AddTransition(&m, status, m.reason, now, &batch);  // notes it for the counters too
+      } else {
+        NoteStatus(m, m.status, now);
       }
     }
     batch.outbox_cursor = intents->back().queue_seq;
-    if (Status s = messages_.Commit(batch); !s.ok()) return s;
+    if (Status s = CommitAndCount(batch); !s.ok()) return s;
     std::lock_guard<std::mutex> stats_lock(stats_mu_);
     stats_.intents += intents->size();
     return intents->size();

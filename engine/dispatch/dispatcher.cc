@@ -6,6 +6,8 @@
 #include <unordered_set>
 #include <utility>
 
+#include <spdlog/spdlog.h>
+
 #include "engine/core/time_format.h"
 
 namespace herald {
@@ -94,6 +96,7 @@ void Dispatcher::AddTransition(Message* m, MessageStatus to, const std::string& 
   m->status = to;
   m->updated_at = now;
   m->history.push_back(MessageEvent{now, to, detail, m->connector, m->attempts});
+  NoteStatus(*m, to, now);
   if (!options_.status_callbacks || to == MessageStatus::kSending) return;
   StatusCallback cb;
   cb.next_attempt_at = now;
@@ -153,6 +156,7 @@ Result<size_t> Dispatcher::SendLoop(SendCall& call, size_t max) {
     size_t progressed = 0;
     {
       std::lock_guard<std::mutex> lock(state_mu_);
+      uncounted_.clear();  // left by a step that failed before its commit
       if (!done.empty()) {
         if (Status s = RecordOutcomes(call, done, &batch, &delta); !s.ok()) return s;
         done.clear();
@@ -166,7 +170,7 @@ Result<size_t> Dispatcher::SendLoop(SendCall& call, size_t max) {
         progressed = *n;
       }
       // The outcomes of the last sends and the next claims: one write.
-      if (Status s = messages_.Commit(batch); !s.ok()) return s;
+      if (Status s = CommitAndCount(batch); !s.ok()) return s;
     }
     AddStats(delta);
     if (Status s = SubmitClaimed(call, jobs); !s.ok()) return s;
@@ -243,6 +247,21 @@ Result<size_t> Dispatcher::Claim(SendCall& call, size_t limit, Micros now, Messa
     const std::string& name = *c.connector;
     const std::optional<Plan>& plan = (*plans)[key_index.at(m.plan)];
     const bool cancelled = plan && plan->status == PlanStatus::kCancelled;
+    std::string opt_out;
+    if (!cancelled && options_.track != nullptr) {
+      Result<bool> out = OptedOut(m, &opt_out);
+      if (!out.ok()) return out.status();
+      if (*out) {
+        // The recipient opted out while the message waited: it is never sent.
+        --call.in_flight[name];
+        m.reason = opt_out;
+        AddTransition(&m, MessageStatus::kSuppressed, m.reason, now, batch);
+        batch->put_states.push_back(std::move(m));
+        ++settled;
+        ++delta->suppressed;
+        continue;
+      }
+    }
     if (!cancelled && !buckets_.at(name).TryTake(now)) {
       --call.in_flight[name];  // rate limit: a later call
       continue;
@@ -396,6 +415,7 @@ Result<std::optional<Micros>> Dispatcher::NextWakeAt() {
 Status Dispatcher::ApplyReceipt(const Receipt& r, bool* found) {
   *found = false;
   std::lock_guard<std::mutex> lock(state_mu_);
+  uncounted_.clear();  // left by a step that failed before its commit
   Result<std::optional<Message>> m = Status::NotFound("");
   if (!r.message_id.empty()) {
     Result<std::vector<std::optional<Message>>> states = messages_.GetStates({r.message_id});
@@ -437,7 +457,53 @@ Status Dispatcher::ApplyReceipt(const Receipt& r, bool* found) {
   MessageBatch batch;
   AddTransition(&msg, to, detail, clock_.NowMicros(), &batch);
   batch.put_states.push_back(std::move(msg));
-  return messages_.Commit(batch);
+  return CommitAndCount(batch);
+}
+
+Result<bool> Dispatcher::OptedOut(const Message& m, std::string* reason) {
+  if (options_.track == nullptr) return false;
+  Result<Suppression> s = options_.track->CheckSuppression(m.recipient_id, m.channel, m.to);
+  if (!s.ok()) return s.status();
+  if (!s->suppressed) return false;
+  // For people and for the counters' reason code; never the address itself.
+  *reason = "opted_out: the " + std::string(s->source == "address" ? "address" : "recipient") +
+            " opted out of " + std::string(ChannelName(m.channel)) +
+            (s->opt_out.by.empty() ? "" : " (" + s->opt_out.by + ")");
+  return true;
+}
+
+void Dispatcher::NoteStatus(const Message& m, MessageStatus to, Micros at) {
+  if (options_.track == nullptr || to == MessageStatus::kQueued || to == MessageStatus::kSending) {
+    return;
+  }
+  // A reason code for the counters (they outlive retention: never gateway text).
+  std::string code;
+  if (to == MessageStatus::kFailed) {
+    code = m.failure;
+  } else if (to == MessageStatus::kSuppressed) {
+    code = m.reason.rfind("opted_out", 0) == 0              ? "opted_out"
+           : m.reason.rfind("the recipient has no", 0) == 0 ? "no_address"
+           : m.reason == "no usable channel"                ? "no_channel"
+                                                            : "gateway";
+  } else if (to == MessageStatus::kCancelled) {
+    code = "plan_cancelled";
+  } else if (to == MessageStatus::kBounced) {
+    code = "bounced";
+  }
+  uncounted_.push_back(TrackStore::StatusChange{m.id, to, at, std::move(code)});
+}
+
+Status Dispatcher::CommitAndCount(const MessageBatch& batch) {
+  Status s = messages_.Commit(batch);
+  std::vector<TrackStore::StatusChange> changes;
+  changes.swap(uncounted_);
+  if (!s.ok() || changes.empty() || options_.track == nullptr) return s;
+  if (Status t = options_.track->RecordStatuses(changes); !t.ok()) {
+    // The messages are safe; only report counts are missed. Logged without personal data.
+    spdlog::warn("dispatch: {} status change(s) not counted for reports: {}", changes.size(),
+                 t.ToString());
+  }
+  return s;
 }
 
 DispatchStats Dispatcher::stats() const {

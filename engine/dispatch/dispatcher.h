@@ -48,6 +48,7 @@
 #include "engine/dispatch/message_store.h"
 #include "engine/dispatch/send_lanes.h"
 #include "engine/schedule/schedule_store.h"
+#include "engine/track/track_store.h"
 
 namespace herald {
 
@@ -66,7 +67,13 @@ struct DispatcherOptions {
   std::vector<std::string> sms_route;
   std::string public_url;         // for StatusCallback URLs of SMS receipts
   bool status_callbacks = false;  // add a StatusCallback for every status change
-  uint64_t random_seed = 0;       // jitter; tests fix it
+  // Engagement (optional, not owned). With it: a message whose recipient or address opted
+  // out of its channel (TrackStore::CheckSuppression) is `suppressed` at intake or, when
+  // the opt-out came while it waited, at claim time, and never sent; and every status
+  // change is counted there (TrackStore::RecordStatuses, one write after each message
+  // store commit: a crash between the two can lose a few counts, never a message).
+  TrackStore* track = nullptr;
+  uint64_t random_seed = 0;  // jitter; tests fix it
   // 0: send on the calling thread, in claim order (tests). Otherwise every connector gets
   // min(its max_concurrency, send_threads) lane threads.
   size_t send_threads = 0;
@@ -142,6 +149,11 @@ class Dispatcher {
                         MessageBatch* batch, DispatchStats* delta);
   Status SubmitClaimed(SendCall& call, const std::vector<size_t>& jobs);
   void AddStats(const DispatchStats& delta);
+  // Engagement: whether `m` must not be sent (opted out), with the reason; the changes
+  // noted since the last commit are counted after it (state_mu_ held for both).
+  Result<bool> OptedOut(const Message& m, std::string* reason);
+  void NoteStatus(const Message& m, MessageStatus to, Micros at);
+  Status CommitAndCount(const MessageBatch& batch);
 
   ScheduleStore& schedule_;
   MessageStore& messages_;
@@ -156,6 +168,7 @@ class Dispatcher {
   std::unique_ptr<SendLanes> lanes_;            // driving thread only
   // Orders each read-modify-write of message states (claims and outcomes vs receipts).
   std::mutex state_mu_;
+  std::vector<TrackStore::StatusChange> uncounted_;  // guarded by state_mu_
   mutable std::mutex stats_mu_;
   DispatchStats stats_;
 };

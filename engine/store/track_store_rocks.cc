@@ -95,7 +95,14 @@ Status RocksTrackStore::OpenDb() {
     rocksdb::ColumnFamilyOptions cf;
     cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     cf.write_buffer_size = (i == kMeta || i == kDefault) ? (1 << 20) : (8 << 20);
-    if (i == kCounters) cf.merge_operator = NewCounterMergeOperator();
+    if (i == kCounters) {
+      cf.merge_operator = NewCounterMergeOperator();
+      // Every event adds merge operands to the same few rows (its cohort hour's all, rule,
+      // locale and channel rows). Unbounded, a row collects hundreds of operands in the
+      // memtable and L0, and Report applies them all on every read. Past this many in the
+      // memtable, the write reads and stores the sum instead.
+      cf.max_successive_merges = 16;
+    }
     descriptors.emplace_back(kCfNames[i], cf);
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
@@ -247,66 +254,117 @@ Status RocksTrackStore::RegisterMessages(const std::vector<TrackedMessage>& mess
   return Write(b, options_.sync_writes);
 }
 
-Status RocksTrackStore::RecordStatus(std::string_view message_id, MessageStatus status, Micros at,
-                                     std::string_view reason) {
-  uint32_t slot = 0;
+namespace {
+
+// The counter slot of a status; false for queued and sending, which are not counted.
+bool StatusSlot(MessageStatus status, uint32_t* slot) {
   switch (status) {
     case MessageStatus::kQueued:
     case MessageStatus::kSending:
-      return Status::Ok();
+      return false;
     case MessageStatus::kSent:
-      slot = kSent;
-      break;
+      *slot = kSent;
+      return true;
     case MessageStatus::kDelivered:
-      slot = kDelivered;
-      break;
+      *slot = kDelivered;
+      return true;
     case MessageStatus::kBounced:
-      slot = kBounced;
-      break;
+      *slot = kBounced;
+      return true;
     case MessageStatus::kFailed:
-      slot = kFailed;
-      break;
+      *slot = kFailed;
+      return true;
     case MessageStatus::kSuppressed:
-      slot = kSuppressed;
-      break;
+      *slot = kSuppressed;
+      return true;
     case MessageStatus::kCancelled:
-      slot = kCancelled;
-      break;
+      *slot = kCancelled;
+      return true;
   }
+  return false;
+}
+
+}  // namespace
+
+Status RocksTrackStore::RecordStatus(std::string_view message_id, MessageStatus status, Micros at,
+                                     std::string_view reason) {
+  uint32_t slot = 0;
+  if (!StatusSlot(status, &slot)) return Status::Ok();
   std::lock_guard<std::mutex> lock(write_mu_);
-  std::string hash;
-  Result<std::optional<TrackedMessage>> found = LoadMessage(message_id, &hash);
-  if (!found.ok()) return found.status();
-  if (!found->has_value()) return Status::NotFound("track store: message not registered");
-  TrackedMessage m = std::move(**found);
-  const std::string name(MessageStatusName(status));
+  Batch b;
+  b.seq = event_seq_;
+  std::map<std::string, CachedMessage> cache;
+  std::set<std::string> marks;
+  bool found = false;
+  const StatusChange change{std::string(message_id), status, at, std::string(reason)};
+  if (Status s = AddStatus(b, change, &cache, &marks, &found); !s.ok()) return s;
+  if (!found) return Status::NotFound("track store: message not registered");
+  if (b.wb.Count() == 0) return Status::Ok();
+  return Write(b, options_.sync_writes);
+}
+
+Status RocksTrackStore::RecordStatuses(const std::vector<StatusChange>& changes) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  Batch b;
+  b.seq = event_seq_;
+  std::map<std::string, CachedMessage> cache;
+  std::set<std::string> marks;
+  for (const StatusChange& c : changes) {
+    bool found = false;
+    if (Status s = AddStatus(b, c, &cache, &marks, &found); !s.ok()) return s;
+  }
+  if (b.wb.Count() == 0) return Status::Ok();
+  return Write(b, options_.sync_writes);
+}
+
+Status RocksTrackStore::AddStatus(Batch& b, const StatusChange& c,
+                                  std::map<std::string, CachedMessage>* cache,
+                                  std::set<std::string>* marks, bool* found) {
+  *found = false;
+  uint32_t slot = 0;
+  if (!StatusSlot(c.status, &slot)) {
+    *found = true;
+    return Status::Ok();
+  }
+  auto it = cache->find(c.message_id);
+  if (it == cache->end()) {
+    std::string hash;
+    Result<std::optional<TrackedMessage>> loaded = LoadMessage(c.message_id, &hash);
+    if (!loaded.ok()) return loaded.status();
+    if (!loaded->has_value()) return Status::Ok();
+    it = cache->emplace(c.message_id, CachedMessage{std::move(**loaded), std::move(hash)}).first;
+  }
+  *found = true;
+  TrackedMessage& m = it->second.m;
+  const std::string name(MessageStatusName(c.status));
   const std::string mark = MarkKey(m.id, kMarkStatus, name);
+  if (marks->count(mark) > 0) return Status::Ok();
   Result<std::optional<std::string>> seen = GetValue(kMarks, mark, "mark");
   if (!seen.ok()) return seen.status();
   if (seen->has_value()) return Status::Ok();
-
-  Batch b;
-  b.seq = event_seq_;
+  marks->insert(mark);
   b.wb.Put(cfs_[kMarks], ToSlice(mark), rocksdb::Slice());
   bool rewrite = false;
-  if (status == MessageStatus::kSent && m.sent_at == 0) {
-    m.sent_at = at;
+  if (c.status == MessageStatus::kSent && m.sent_at == 0) {
+    m.sent_at = c.at;
     rewrite = true;
     if (m.case_event_at != 0) {
-      b.Count(m, Cohort(m), kSendDelayHist + HistogramBin(at - m.case_event_at));
+      b.Count(m, Cohort(m), kSendDelayHist + HistogramBin(c.at - m.case_event_at));
     }
   }
-  if (status == MessageStatus::kDelivered && m.delivered_at == 0) {
-    m.delivered_at = at;
+  if (c.status == MessageStatus::kDelivered && m.delivered_at == 0) {
+    m.delivered_at = c.at;
     rewrite = true;
   }
   const Micros hour = Cohort(m);
   b.Count(m, hour, slot);
   if (slot != kSent && slot != kDelivered) {
-    b.Add(CounterKey(m.campaign, kDimReason, hour, name, ReasonKey(reason)), 0, 1);
+    b.Add(CounterKey(m.campaign, kDimReason, hour, name, ReasonKey(c.reason)), 0, 1);
   }
-  if (rewrite) b.wb.Put(cfs_[kMessages], ToSlice(m.id), ToSlice(EncodeTrackedMessage(m, hash)));
-  return Write(b, options_.sync_writes);
+  if (rewrite) {
+    b.wb.Put(cfs_[kMessages], ToSlice(m.id), ToSlice(EncodeTrackedMessage(m, it->second.hash)));
+  }
+  return Status::Ok();
 }
 
 Result<EngagementResult> RocksTrackStore::RecordEngagement(const EngagementInput& in) {

@@ -66,6 +66,7 @@ class RocksTrackStore final : public TrackStore {
 
   Status RegisterMessage(const TrackedMessage& m) override;
   Status RegisterMessages(const std::vector<TrackedMessage>& messages) override;
+  Status RecordStatuses(const std::vector<StatusChange>& changes) override;
   Result<std::optional<TrackedMessage>> GetMessage(std::string_view id) override;
   Status RecordStatus(std::string_view message_id, MessageStatus status, Micros at,
                       std::string_view reason) override;
@@ -119,6 +120,15 @@ class RocksTrackStore final : public TrackStore {
   // batch keep the later.
   Status AddRegistration(Batch& b, const TrackedMessage& m,
                          std::map<std::string, Micros>* last_sms);
+  // Adds one status change to `b` (write_mu_ held). `cache` holds the messages this batch
+  // already changed (with their address hash), `marks` the status marks it already set.
+  // *found is false for a message never registered (nothing added).
+  struct CachedMessage {
+    TrackedMessage m;
+    std::string hash;
+  };
+  Status AddStatus(Batch& b, const StatusChange& c, std::map<std::string, CachedMessage>* cache,
+                   std::set<std::string>* marks, bool* found);
   // Records an event of `m` and its counters into `b` (write_mu_ held).
   Result<EngagementResult> AddEngagement(Batch& b, const TrackedMessage& m,
                                          const std::string& address_hash,

@@ -206,6 +206,16 @@ class TrackStore {
   // reduced by ReasonKey. NotFound for a message never registered.
   virtual Status RecordStatus(std::string_view message_id, MessageStatus status, Micros at,
                               std::string_view reason) = 0;
+  // The same for several status changes in one durable write (the dispatcher's outcomes
+  // of a round), applied in order. A message never registered is skipped (messages
+  // composed before tracking was on); the other errors are RecordStatus's.
+  struct StatusChange {
+    std::string message_id;
+    MessageStatus status = MessageStatus::kSent;
+    Micros at = 0;
+    std::string reason;
+  };
+  virtual Status RecordStatuses(const std::vector<StatusChange>& changes) = 0;
 
   // Records an open, click or unsubscribe of a token the caller decoded (TokenCodec), with
   // the classifier's verdict, and updates counters in the same write. Unsubscribe also opts
