@@ -2,7 +2,8 @@
 # Installs everything herald needs to build, test and benchmark on Debian 12.
 # Idempotent: packages already present are skipped by apt. Run as root (or with sudo).
 # With --bench, also installs what the benchmarks under bench/ drive (wrk; postfix for
-# smtp-sink and smtp-source, unconfigured and not started).
+# smtp-sink and smtp-source, unconfigured and not started; nginx, the static-file ceiling of
+# bench/run_track_bench.sh, which runs its own instance: the system service is never started).
 set -euo pipefail
 
 PACKAGES=(
@@ -20,7 +21,7 @@ if [[ "${1:-}" == "--bench" ]]; then
   # postfix: only for its smtp-sink and smtp-source (bench/run_messages_bench.sh). Preseeded
   # "No configuration", so the install asks nothing and sets up no mail system; the
   # service is never started.
-  PACKAGES+=(wrk postfix)
+  PACKAGES+=(wrk postfix nginx)
   if ! dpkg-query -W -f='${Status}' postfix 2>/dev/null | grep -q "install ok installed"; then
     PRESEED_SUDO=""
     if [ "$(id -u)" -ne 0 ]; then PRESEED_SUDO="sudo"; fi
@@ -40,6 +41,14 @@ if ((${#missing[@]})); then
   SUDO=""
   if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
   export DEBIAN_FRONTEND=noninteractive
+  # nginx's package starts the system service on install; the benchmark runs its own
+  # instance, so forbid service starts (invoke-rc.d's policy) while installing, unless a
+  # policy is already in place (Docker images ship one that forbids everything).
+  if [[ " ${missing[*]} " == *" nginx "* && ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod 755 /usr/sbin/policy-rc.d
+    trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   $SUDO apt-get update -q
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi

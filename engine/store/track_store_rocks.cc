@@ -95,14 +95,7 @@ Status RocksTrackStore::OpenDb() {
     rocksdb::ColumnFamilyOptions cf;
     cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     cf.write_buffer_size = (i == kMeta || i == kDefault) ? (1 << 20) : (8 << 20);
-    if (i == kCounters) {
-      cf.merge_operator = NewCounterMergeOperator();
-      // Every event adds merge operands to the same few rows (its cohort hour's all, rule,
-      // locale and channel rows). Unbounded, a row collects hundreds of operands in the
-      // memtable and L0, and Report applies them all on every read. Past this many in the
-      // memtable, the write reads and stores the sum instead.
-      cf.max_successive_merges = 16;
-    }
+    if (i == kCounters) cf.merge_operator = NewCounterMergeOperator();
     descriptors.emplace_back(kCfNames[i], cf);
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
