@@ -10,6 +10,8 @@
 namespace herald::cli {
 
 Messaging::~Messaging() {
+  if (retention) retention->Stop();
+  retention.reset();
   if (worker) worker->Stop();
   worker.reset();
   callback_sender.reset();
@@ -131,6 +133,8 @@ Result<std::unique_ptr<Messaging>> StartMessaging(const Config& config,
   }
   m->worker = std::make_unique<DispatchWorker>(*m->dispatcher, clock, m->callback_sender.get());
   m->worker->Start();
+  m->retention = std::make_unique<RetentionWorker>(config.retention, *m->store, *m->track, clock);
+  m->retention->Start();
   return m;
 }
 

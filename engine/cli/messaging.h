@@ -10,6 +10,7 @@
 
 #include "connectors/callback/callback_poster.h"
 #include "connectors/connector.h"
+#include "engine/cli/retention.h"
 #include "engine/config/config.h"
 #include "engine/core/clock.h"
 #include "engine/core/result.h"
@@ -35,6 +36,7 @@ struct Messaging {
   std::unique_ptr<CallbackPoster> callback_poster;  // null when status callbacks are off
   std::unique_ptr<CallbackSender> callback_sender;  // null when status callbacks are off
   std::unique_ptr<DispatchWorker> worker;
+  std::unique_ptr<RetentionWorker> retention;  // retention.pii over both stores
 
   // The connector named `name`, or nullptr.
   const Connector* Find(const std::string& name) const {

@@ -70,6 +70,15 @@ class RocksMessageStore final : public MessageStore {
   // Compacts every family (tests of retention; benchmarks).
   Status CompactAll();
 
+  // Retention (`retention.pii`): for every settled message (IsSettled) created before
+  // `cutoff`, deletes its rendering (subject, MIME, text, SMS) and clears its address, and
+  // redacts addresses and phone numbers a gateway may have quoted in its reason and
+  // history; then compacts the two families so the bytes leave the files. Messages still
+  // queued or sending keep theirs (they have yet to be sent). Returns how many messages it
+  // changed. Safe beside every other call; a full scan of message states, so meant for a
+  // periodic job (engine/cli's retention worker), not a request path.
+  Result<size_t> PurgePersonalData(Micros cutoff);
+
  private:
   enum Cf : size_t {
     kMessages,
