@@ -72,8 +72,8 @@ struct ServerDeps {
   // Engagement (optional; without `track` the tracking, unsubscribe, inbound SMS,
   // preference and report routes answer 503, except the open pixel, which always answers
   // its GIF). `tokens` decodes the /o, /c and /u path tokens; `branding` is the agency's
-  // look on the pages herald shows the public; `sms_help_text` (by language, "" = default)
-  // answers HELP.
+  // look on the pages herald shows the public and names the agency in the built-in SMS
+  // replies to STOP, START and HELP (templates/pages).
   TrackStore* track = nullptr;
   // Whether an SMS connector vouches for an inbound SMS webhook (its gateway signature).
   // When none does, POST /v1/inbound/sms needs an API key with the ingest scope.

@@ -5,19 +5,19 @@
 // order-preserving strings of schedule_codec.h; values: version byte 1 + JSON unless
 // noted; track_codec.h has the exact layouts):
 //
-// | family          | key                                   | value                          |
-// |-----------------|---------------------------------------|--------------------------------|
-// | messages        | message id                            | dimensions, link table,
-// sent/delivered, recipient id, address hash | | message_times   | BE(created_at) id | "" (not yet
-// scrubbed by Purge) | | events          | id BE(at) BE(seq)                     | raw event (kind,
-// link, machine, reason, user agent, IP) | | event_times     | BE(at) BE(seq) | id (Purge walks it)
-// | | marks           | id type [status]                      | BE(at) BE(seq) of the event that
-// set it, or "" | | counters        | KS(campaign) dim BE(hour) KS(value)[KS(value2)] | sparse
-// counter row (merge operator) | | preferences     | recipient id                          |
-// RecipientPreferences           | | address_optouts | channel ":" HMAC(address)             |
-// OptOut                         | | last_sms        | HMAC(phone)                           |
-// BE(created_at) id              | | meta            | format_version, event_seq             | "1";
-// BE(n)                     |
+//   messages         message id -> dimensions, link table, sent/delivered times,
+//                    recipient id, address hash
+//   message_times    BE(created_at) id -> "" (not yet scrubbed by Purge)
+//   events           id BE(at) BE(seq) -> raw event (kind, link, machine, reason, user
+//                    agent, IP)
+//   event_times      BE(at) BE(seq) -> id (Purge walks it)
+//   marks            id type [status] -> BE(at) BE(seq) of the event that set it, or ""
+//   counters         KS(campaign) dim BE(hour) KS(value)[KS(value2)] -> sparse counter row
+//                    (merge operator)
+//   preferences      recipient id -> RecipientPreferences
+//   address_optouts  channel ":" HMAC(address) -> OptOut
+//   last_sms         HMAC(phone) -> BE(created_at) id
+//   meta             format_version, event_seq -> "1"; BE(n)
 //
 // Counter dims: A (all), R (rule), L (locale), C (channel), each one row per cohort hour and
 // value, plus K (clicks per link) and X (failures by status and reason) under A only. Every
