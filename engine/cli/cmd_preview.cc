@@ -60,11 +60,6 @@ std::string Join(const std::vector<std::string>& items) {
   return out;
 }
 
-std::string DomainOf(const std::string& address) {
-  const size_t at = address.rfind('@');
-  return at == std::string::npos ? "localhost" : address.substr(at + 1);
-}
-
 bool WriteFile(const std::string& path, const std::string& data) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << data;
@@ -231,7 +226,6 @@ int RunPreview(int argc, char** argv, int first) {
         spec.html = email->html;
         spec.date = SystemClock().NowMicros();
         spec.message_id = message_id;
-        spec.message_id_domain = DomainOf(config->email.from_address);
         if (config->public_url.rfind("https://", 0) == 0) spec.unsubscribe_url = in.unsubscribe_url;
         spec.extra_headers.push_back({"Content-Language", t->locale});
         Result<std::string> mime = BuildMimeMessage(spec);

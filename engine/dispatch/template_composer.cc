@@ -22,11 +22,6 @@ size_t AutoThreads() {
   return cores <= 1 ? 0 : std::min<size_t>(cores - 1, 3);
 }
 
-std::string DomainOf(const std::string& address) {
-  size_t at = address.rfind('@');
-  return at == std::string::npos ? "localhost" : address.substr(at + 1);
-}
-
 }  // namespace
 
 Branding BrandingFor(const AgencyConfig& agency) {
@@ -324,7 +319,6 @@ std::vector<Message> TemplateComposer::Render(const Content& content, const Outb
       spec.html = std::move(email->html);
       spec.date = now;
       spec.message_id = m.id;
-      spec.message_id_domain = DomainOf(settings_.email.from_address);
       if (settings_.public_url.rfind("https://", 0) == 0) spec.unsubscribe_url = in.unsubscribe_url;
       spec.extra_headers.push_back({"Content-Language", tmpl->locale});
       Result<std::string> mime = BuildMimeMessage(spec);
