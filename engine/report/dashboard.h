@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/track/track_store.h"
+#include "templates/text_util.h"
 
 namespace herald {
 
@@ -48,8 +49,8 @@ std::string RenderCampaignPage(const DashboardCampaignPage& page);
 // field (the caller has checked it).
 std::string RenderLoginPage(std::string_view error, std::string_view next);
 
-// &, <, >, " and ' as entities.
-std::string HtmlEscape(std::string_view s);
+// &, <, >, " and ' as entities: the templates layer's escaper, one for every page.
+using templates_internal::HtmlEscape;
 // Percent-encodes everything but unreserved characters (RFC 3986), for query values.
 std::string UrlEncode(std::string_view s);
 
