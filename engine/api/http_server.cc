@@ -55,6 +55,9 @@ void HttpServer::Impl::AddRoute(const std::string& method, const std::string& pa
                                                            httplib::Response& res) {
     const Micros start = deps.clock->MonotonicMicros();
     handler(req, res);
+    // A handler that sets no status (/metrics, /openapi.yaml) is answered 200 by httplib;
+    // say so here, or the unset -1 would be counted as a 5xx.
+    if (res.status == -1) res.status = 200;
     metrics.ObserveRequest(index, res.status, deps.clock->MonotonicMicros() - start);
   };
   if (method == "GET") {

@@ -73,7 +73,8 @@ struct ServerDeps {
   // preference and report routes answer 503, except the open pixel, which always answers
   // its GIF). `tokens` decodes the /o, /c and /u path tokens; `branding` is the agency's
   // look on the pages herald shows the public and names the agency in the built-in SMS
-  // replies to STOP, START and HELP (templates/pages).
+  // replies to STOP, START and HELP (templates/pages); config->sms_replies replaces those
+  // per language (SmsReplyFor in templates/pages/sms_replies.h).
   TrackStore* track = nullptr;
   // Whether an SMS connector vouches for an inbound SMS webhook (its gateway signature).
   // When none does, POST /v1/inbound/sms needs an API key with the ingest scope.

@@ -99,6 +99,8 @@ void HttpServer::Impl::PostReceipt(const httplib::Request& req, httplib::Respons
   if (!deps.apply_receipt || !deps.has_connector) return SendMessagesNotRunning(res);
   const std::string connector = req.matches[1];
   if (!deps.has_connector(connector)) {
+    // Only a key holder learns which names exist (a gateway's own signature needs one).
+    if (!Authorize(req, res, Scope::kIngest)) return;
     return SendError(res, 404, "connector_not_found", "no connector of that name",
                      {{"connector", connector}});
   }

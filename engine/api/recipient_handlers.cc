@@ -14,6 +14,7 @@
 #include "engine/core/time_format.h"
 #include "engine/core/validate.h"
 #include "templates/pages/recipient_pages.h"
+#include "templates/pages/sms_replies.h"
 
 namespace herald {
 namespace {
@@ -67,8 +68,9 @@ void PostInboundSms(const ServerDeps& deps, const AuthorizeFn& authorize,
   if (keyword == SmsKeyword::kStop) reply = SmsReply::kStopped;
   if (keyword == SmsKeyword::kStart) reply = SmsReply::kStarted;
   res.status = 200;
+  // The agency's configured text in the recipient's language, else the built-in reply.
   res.set_content(
-      TwimlReply(DefaultSmsReply(reply, r->locale, deps.branding.name, deps.branding.help_url)),
+      TwimlReply(SmsReplyFor(reply, r->locale, deps.config->sms_replies, deps.branding)),
       "text/xml");
 }
 
@@ -257,13 +259,15 @@ std::vector<RecipientRoute> RecipientRoutes(const ServerDeps& deps, AuthorizeFn 
       fn(*d, authorize, req, res);
     };
   };
-  return {
+  std::vector<RecipientRoute> routes = {
       {"POST", "/v1/inbound/sms", "/v1/inbound/sms", bind(&PostInboundSms)},
       {"GET", R"(/v1/recipients/([^/]+)/preferences)", "/v1/recipients/{recipient_id}/preferences",
        bind(&GetPreferences)},
       {"PUT", R"(/v1/recipients/([^/]+)/preferences)", "/v1/recipients/{recipient_id}/preferences",
        bind(&PutPreferences)},
   };
+  for (RecipientRoute& r : OptOutRoutes(deps, authorize)) routes.push_back(std::move(r));
+  return routes;
 }
 
 }  // namespace herald

@@ -1,5 +1,6 @@
-// Internal to engine/api: the inbound SMS and recipient preference routes
-// (recipient_handlers.cc). HttpServer::Impl::RegisterTrackRoutes adds them with AddRoute.
+// Internal to engine/api: the inbound SMS, recipient preference and address opt-out routes
+// (recipient_handlers.cc, optout_handlers.cc). HttpServer::Impl::RegisterTrackRoutes adds
+// them with AddRoute.
 #pragma once
 
 #include <httplib.h>
@@ -26,7 +27,11 @@ using AuthorizeFn = std::function<bool(const httplib::Request&, httplib::Respons
                                        const ApiKeyConfig** key)>;
 
 // POST /v1/inbound/sms, GET and PUT /v1/recipients/{recipient_id}/preferences. `deps`
-// must outlive the handlers (it is the server's).
+// must outlive the handlers (it is the server's). The list ends with OptOutRoutes.
 std::vector<RecipientRoute> RecipientRoutes(const ServerDeps& deps, AuthorizeFn authorize);
+
+// POST /v1/opt-outs/lookup and /v1/opt-outs/lift (optout_handlers.cc): an address's
+// opt-out, for the agency (admin key).
+std::vector<RecipientRoute> OptOutRoutes(const ServerDeps& deps, AuthorizeFn authorize);
 
 }  // namespace herald

@@ -1,4 +1,5 @@
 #include <signal.h>
+#include <sys/stat.h>
 #include <algorithm>
 
 #include <cstdio>
@@ -161,6 +162,9 @@ int RunServe(int argc, char** argv, int first) {
   }
   if (auto dir = args.Get("data-dir")) config.data_dir = *dir;
   InitLogging(config.log_level);
+  // The databases hold personal data and the message store's secret: files readable by
+  // this user only, whatever umask the service manager started us with.
+  ::umask(077);
   // Campaigns are checked before anything opens: a campaign with an error never runs.
   const std::optional<LoadedCampaigns> campaigns = LoadCampaignsOrReport(config);
   if (!campaigns) {

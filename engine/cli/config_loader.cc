@@ -5,16 +5,15 @@
 #include <filesystem>
 
 #include "engine/rules/campaign_loader.h"
+#include "templates/pages/sms_replies.h"
 
 namespace herald::cli {
+namespace {
 
-std::optional<Config> LoadConfigOrReport(const std::optional<std::string>& path) {
-  auto env = [](const std::string& name) -> std::optional<std::string> {
-    const char* v = std::getenv(name.c_str());
-    if (v == nullptr) return std::nullopt;
-    return std::string(v);
-  };
-  ConfigLoad load = path ? LoadConfigFile(*path, env) : LoadEmbeddedDefaultConfig(env);
+// The loaded config after the checks the config layer cannot make itself (the segments of
+// the SMS replies need the templates layer's counter), or every error printed to stderr.
+std::optional<Config> ConfigOrReport(ConfigLoad load, const std::optional<std::string>& path) {
+  if (load.errors.empty() && load.config) load.errors = CheckSmsReplies(*load.config);
   for (const ConfigError& e : load.errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
   if (!load.errors.empty() || !load.config) {
     std::fprintf(stderr, "%zu error(s) in %s\n", load.errors.size(),
@@ -22,6 +21,17 @@ std::optional<Config> LoadConfigOrReport(const std::optional<std::string>& path)
     return std::nullopt;
   }
   return std::move(load.config);
+}
+
+}  // namespace
+
+std::optional<Config> LoadConfigOrReport(const std::optional<std::string>& path) {
+  auto env = [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    if (v == nullptr) return std::nullopt;
+    return std::string(v);
+  };
+  return ConfigOrReport(path ? LoadConfigFile(*path, env) : LoadEmbeddedDefaultConfig(env), path);
 }
 
 std::optional<LoadedCampaigns> LoadCampaignsOrReport(const Config& config) {
@@ -57,14 +67,7 @@ std::optional<Config> LoadConfigWithoutSecrets(const std::optional<std::string>&
     const char* v = std::getenv(name.c_str());
     return std::string(v != nullptr ? v : placeholder);
   };
-  ConfigLoad load = path ? LoadConfigFile(*path, env) : LoadEmbeddedDefaultConfig(env);
-  for (const ConfigError& e : load.errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
-  if (!load.errors.empty() || !load.config) {
-    std::fprintf(stderr, "%zu error(s) in %s\n", load.errors.size(),
-                 path ? path->c_str() : "the embedded default configuration");
-    return std::nullopt;
-  }
-  return std::move(load.config);
+  return ConfigOrReport(path ? LoadConfigFile(*path, env) : LoadEmbeddedDefaultConfig(env), path);
 }
 
 std::optional<TemplateSet> LoadTemplatesOrReport(const Config& config) {

@@ -12,7 +12,8 @@
 namespace herald::cli {
 
 // Loads `path` (or the embedded default when empty) with the real environment, printing
-// every error to stderr. nullopt when the config is invalid.
+// every error to stderr. nullopt when the config is invalid. Once the file is valid, the
+// SMS replies are checked for length too (CheckSmsReplies in templates/pages/sms_replies.h).
 std::optional<Config> LoadConfigOrReport(const std::optional<std::string>& path);
 
 // For commands that never serve requests (simulate, preview): like LoadConfigOrReport,

@@ -133,6 +133,9 @@ void Loader::ReadRoot(const YAML::Node& root) {
   if (auto e = map.Take("status_callbacks")) {
     config_internal::ReadStatusCallbacks(*e, &diag_, env_, &config_.status_callbacks);
   }
+  if (auto e = map.Take("sms_replies")) {
+    config_internal::ReadSmsReplies(*e, &diag_, &config_.sms_replies);
+  }
   for (const auto& [name, node] : channel_refs) {
     if (config_.connectors.count(name) == 0) {
       diag_.Add(node, "channels: no connector named '" + name + "' under connectors");

@@ -104,6 +104,22 @@ struct RetentionConfig {
   int64_t purge_every_us = 3600LL * 1000000;  // how often the purge runs
 };
 
+// `sms_replies:`: the agency's own replies to the SMS keywords, per locale, instead of the
+// built-in ones (templates/pages/sms_replies.h picks the one to send).
+struct SmsReplyText {
+  std::string text;  // one line of UTF-8 without control characters; "": not configured
+  // Where the text is in the file (1-based; 0 when not from a file), so that checks made
+  // by the layers that count SMS segments (CheckSmsReplies) can point at it.
+  int line = 0;
+  int column = 0;
+};
+struct SmsReplySet {
+  std::string locale;  // a BCP 47 tag as written in the file ("es-MX")
+  SmsReplyText help;   // HELP, INFO
+  SmsReplyText stop;   // STOP and its synonyms
+  SmsReplyText start;  // START, UNSTOP, YES
+};
+
 struct Config {
   std::string source;          // the file it came from ("<embedded>" for the defaults)
   std::string base_dir = ".";  // what relative paths were resolved against
@@ -122,6 +138,8 @@ struct Config {
   DeliveryConfig delivery;
   StatusCallbackConfig status_callbacks;
   RetentionConfig retention;
+  // In file order; no two locales equal ignoring ASCII case; each set has a text.
+  std::vector<SmsReplySet> sms_replies;
   Limits limits;
   HttpConfig http;
   std::string log_level = "info";

@@ -1,5 +1,6 @@
 #include "engine/config/config_sections.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "engine/config/config_values.h"
@@ -245,6 +246,81 @@ void ReadChannels(const YamlEntry& e, Diagnostics* diag, DeliveryConfig* out,
     }
   }
   map.RejectUnknown();
+}
+
+namespace {
+
+bool EqualsIgnoreAsciiCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// One reply text; `e.name` is its whole path ("sms_replies.es.help").
+bool ReadReplyText(const YamlEntry& e, Diagnostics* diag, SmsReplyText* out) {
+  auto s = ReadString(e, diag);
+  if (!s) return false;
+  if (s->find_first_not_of(' ') == std::string::npos) {
+    diag->Add(e.value, e.name + ": must not be empty (leave it out for the built-in reply)", e.key);
+    return false;
+  }
+  if (FindInvalidUtf8(*s).has_value()) {
+    diag->Add(e.value, e.name + ": is not valid UTF-8", e.key);
+    return false;
+  }
+  if (ContainsControl(*s)) {
+    diag->Add(e.value, e.name + ": must be one line without control characters", e.key);
+    return false;
+  }
+  out->text = *s;
+  out->line = e.value.Mark().line + 1;
+  out->column = e.value.Mark().column + 1;
+  return true;
+}
+
+}  // namespace
+
+void ReadSmsReplies(const YamlEntry& e, Diagnostics* diag, std::vector<SmsReplySet>* out) {
+  YamlMap map(e.value, "sms_replies", diag, e.key);
+  std::vector<YamlEntry> seen;
+  for (const YamlEntry& l : map.TakeRest()) {
+    const std::string path = "sms_replies." + l.name;
+    bool ok = true;
+    if (!IsValidLocale(l.name)) {
+      diag->Add(l.key, "sms_replies: '" + l.name +
+                           "' is not a BCP 47 locale (a language such as en, es or es-MX)");
+      ok = false;
+    }
+    for (const YamlEntry& earlier : seen) {
+      if (!EqualsIgnoreAsciiCase(earlier.name, l.name)) continue;
+      diag->Add(l.key, "sms_replies: locale '" + l.name + "' is given twice (as '" + earlier.name +
+                           "' at line " + std::to_string(earlier.key.Mark().line + 1) + ")");
+      ok = false;
+      break;
+    }
+    seen.push_back(l);
+    YamlMap texts(l.value, path, diag, l.key);
+    if (!texts.valid()) continue;
+    SmsReplySet set;
+    set.locale = l.name;
+    const std::pair<const char*, SmsReplyText*> fields[] = {
+        {"help", &set.help}, {"stop", &set.stop}, {"start", &set.start}};
+    bool any = false;
+    for (const auto& [name, field] : fields) {
+      auto v = texts.Take(name);
+      if (!v) continue;
+      any = true;
+      ok = ReadReplyText({path + "." + name, v->key, v->value}, diag, field) && ok;
+    }
+    texts.RejectUnknown("the replies are help, stop and start");
+    // With only unknown keys, those are the errors; an empty mapping is one of its own.
+    if (!any && l.value.size() == 0) {
+      diag->Add(l.value, path + ": give at least one of help, stop and start", l.key);
+    }
+    ok = ok && any;
+    if (ok) out->push_back(std::move(set));
+  }
 }
 
 bool ReadConnectorRate(const YamlEntry& e, Diagnostics* diag, ConnectorConfig* out) {

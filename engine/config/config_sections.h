@@ -1,5 +1,5 @@
 // Readers of the messaging sections of herald.yaml (agency, email, channels, delivery,
-// status_callbacks, a connector's rate), split from config.cc to keep files small.
+// status_callbacks, sms_replies, a connector's rate), split from config.cc to keep files small.
 // Internal to engine/config; each reports its problems to `diag` and leaves the defaults
 // in place for a value it could not read.
 #pragma once
@@ -27,6 +27,11 @@ void ReadStatusCallbacks(const YamlEntry& e, Diagnostics* diag, const EnvLookup&
 // the whole file is read: `refs` gets each (name, node).
 void ReadChannels(const YamlEntry& e, Diagnostics* diag, DeliveryConfig* out,
                   std::vector<std::pair<std::string, YAML::Node>>* refs);
+// `sms_replies: {<locale>: {help, stop, start}}`: locales checked with IsValidLocale and
+// unique ignoring ASCII case; each text one line of UTF-8 without control characters.
+// Segments are counted later, by the layer that has the counter (CheckSmsReplies in
+// templates/pages/sms_replies.h), at the positions kept in each SmsReplyText.
+void ReadSmsReplies(const YamlEntry& e, Diagnostics* diag, std::vector<SmsReplySet>* out);
 // A connector's `rate: {per_second, burst}`; false when it was wrong.
 bool ReadConnectorRate(const YamlEntry& e, Diagnostics* diag, ConnectorConfig* out);
 

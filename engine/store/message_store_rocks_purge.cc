@@ -74,6 +74,11 @@ Result<size_t> RocksMessageStore::PurgePersonalData(Micros cutoff) {
     ++commit_generation_;
   }
   if (changed > 0) {
+    // The WAL file that holds a message as intake wrote it is released only when every
+    // family with data in it has flushed past it (ready, case_messages and meta are
+    // written in the same batches and may sit in memory for days): flush them all.
+    rocksdb::Status fs = db_->Flush(rocksdb::FlushOptions(), cfs_);
+    if (!fs.ok()) return Status::IOError("message store: flush failed: " + fs.ToString());
     // Deleted and overwritten values live on in older files until compaction rewrites
     // them; force it down to the last level so the bytes are gone from disk.
     for (Cf cf : {kMessages, kBodies}) {

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/store/rocks_status.h"
 #include "engine/store/schedule_codec.h"
 
 namespace herald {
@@ -34,19 +35,25 @@ OptOut OptOutFromJson(const nlohmann::json& j) {
   return o;
 }
 
-class CounterMergeOperator final : public rocksdb::AssociativeMergeOperator {
+// Sums every operand of a key in one pass (a dense row), where an associative operator
+// would decode and re-encode once per operand pair.
+class CounterMergeOperator final : public rocksdb::MergeOperator {
  public:
-  bool Merge(const rocksdb::Slice& key, const rocksdb::Slice* existing, const rocksdb::Slice& value,
-             std::string* new_value, rocksdb::Logger* logger) const override {
-    const std::string_view v(value.data(), value.size());
-    if (existing == nullptr) {
-      Counters check;
-      if (!check.AddEncoded(v)) return false;
-      new_value->assign(v);
-      return true;
-    }
-    return MergeEncodedCounters(std::string_view(existing->data(), existing->size()), v, new_value);
+  bool FullMergeV2(const MergeOperationInput& in, MergeOperationOutput* out) const override {
+    std::vector<std::string_view> rows;
+    rows.reserve(in.operand_list.size() + 1);
+    if (in.existing_value != nullptr) rows.push_back(View(*in.existing_value));
+    for (const rocksdb::Slice& op : in.operand_list) rows.push_back(View(op));
+    return SumEncodedCounters(rows, &out->new_value);
   }
+  bool PartialMergeMulti(const rocksdb::Slice& key, const std::deque<rocksdb::Slice>& operands,
+                         std::string* new_value, rocksdb::Logger* logger) const override {
+    std::vector<std::string_view> rows;
+    rows.reserve(operands.size());
+    for (const rocksdb::Slice& op : operands) rows.push_back(View(op));
+    return SumEncodedCounters(rows, new_value);
+  }
+  // The same name as the associative operator it replaces: the stored rows are the same.
   const char* Name() const override { return "herald.CounterAdd.v1"; }
 };
 

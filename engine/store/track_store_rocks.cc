@@ -360,22 +360,6 @@ Status RocksTrackStore::AddStatus(Batch& b, const StatusChange& c,
   return Status::Ok();
 }
 
-Result<EngagementResult> RocksTrackStore::RecordEngagement(const EngagementInput& in) {
-  std::lock_guard<std::mutex> lock(write_mu_);
-  std::string hash;
-  Result<std::optional<TrackedMessage>> found = LoadMessage(in.message_id, &hash);
-  if (!found.ok()) return found.status();
-  if (!found->has_value()) return EngagementResult{};
-  Batch b;
-  b.seq = event_seq_;
-  Result<EngagementResult> r = AddEngagement(b, **found, hash, in);
-  if (!r.ok() || !r->found) return r;
-  const bool sync =
-      in.kind == TokenKind::kUnsubscribe ? options_.sync_writes : options_.sync_engagement_writes;
-  if (Status s = Write(b, sync); !s.ok()) return s;
-  return r;
-}
-
 Status RocksTrackStore::AddOptOut(Batch& b, const std::string& recipient_id,
                                   const std::string& address_hash, const OptOut& o) {
   if (!recipient_id.empty()) {

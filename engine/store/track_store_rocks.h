@@ -29,6 +29,7 @@
 // Thread safety: every method may be called concurrently; the destructor must not race.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -78,11 +79,18 @@ class RocksTrackStore final : public TrackStore {
   Status PutPreferences(const RecipientPreferences& p) override;
   Result<Suppression> CheckSuppression(std::string_view recipient_id, Channel channel,
                                        std::string_view address) override;
+  // track_store_rocks_optouts.cc
+  Result<std::optional<OptOut>> GetAddressOptOut(Channel channel,
+                                                 std::string_view address) override;
+  Result<std::optional<OptOut>> LiftAddressOptOut(Channel channel,
+                                                  std::string_view address) override;
   Result<CampaignReport> Report(const ReportQuery& q) override;
   Result<PurgeStats> Purge(Micros cutoff) override;
 
   // Flushes and compacts every family (tests of retention; benchmarks).
   Status CompactAll();
+  // The counters family's L0 files, memtable entries and compaction debt (benchmarks).
+  std::string CountersStats();
   // Adds a counter delta directly (benchmarks that need millions of events' worth of rows).
   Status MergeCountersForTesting(std::string_view campaign, Micros hour_start,
                                  const std::string& rule, const std::string& locale,
@@ -142,11 +150,21 @@ class RocksTrackStore final : public TrackStore {
                    const OptOut& o);
   Status RemoveOptOut(Batch& b, const std::string& recipient_id, const std::string& address_hash,
                       Channel channel);
+  // RecordEngagement's group commit: the caller at the front of writers_ leads, takes the
+  // writers behind it that cannot conflict with each other (distinct messages; an
+  // unsubscribe, which also writes opt-outs, always alone), records them all in one batch
+  // under write_mu_ and wakes them. Opens and clicks arrive from many HTTP threads at once;
+  // one write per group instead of per event sums their counter deltas into one merge
+  // operand per row and hands the lock over once.
+  struct EngagementWriter;
+  void CommitEngagements(const std::vector<EngagementWriter*>& group);
 
   TrackStoreOptions options_;
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;
-  std::mutex write_mu_;     // serialises every write
+  std::mutex write_mu_;  // serialises every write
+  std::mutex queue_mu_;  // guards writers_ (never held while waiting for write_mu_)
+  std::deque<EngagementWriter*> writers_;
   uint64_t event_seq_ = 0;  // guarded by write_mu_
 };
 

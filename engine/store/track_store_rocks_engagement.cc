@@ -2,8 +2,10 @@
 #include <rocksdb/db.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <limits>
 #include <memory>
+#include <set>
 
 #include "engine/store/rocks_status.h"
 #include "engine/store/track_codec.h"
@@ -11,6 +13,100 @@
 #include "engine/store/track_store_rocks.h"
 
 namespace herald {
+
+// One caller of RecordEngagement waiting in writers_.
+struct RocksTrackStore::EngagementWriter {
+  const EngagementInput* in = nullptr;
+  Result<EngagementResult> result = EngagementResult{};
+  bool done = false;  // guarded by queue_mu_: set by the leader that recorded it
+  std::condition_variable cv;
+};
+
+namespace {
+// Events in one write at most: bounds what a group adds to the wait of its last member.
+constexpr size_t kMaxEngagementGroup = 256;
+// Browsers and mail proxies send a few hundred bytes; the HTTP layer allows 8 KiB. Longer
+// ones are cut (at a UTF-8 character start) so no client can grow the raw record at will.
+constexpr size_t kMaxStoredUserAgent = 512;
+
+std::string CutUserAgent(std::string_view ua) {
+  if (ua.size() <= kMaxStoredUserAgent) return std::string(ua);
+  size_t n = kMaxStoredUserAgent;
+  while (n > 0 && (uint8_t(ua[n]) & 0xC0) == 0x80) --n;
+  return std::string(ua.substr(0, n));
+}
+}  // namespace
+
+Result<EngagementResult> RocksTrackStore::RecordEngagement(const EngagementInput& in) {
+  EngagementWriter w;
+  w.in = &in;
+  std::unique_lock<std::mutex> l(queue_mu_);
+  writers_.push_back(&w);
+  w.cv.wait(l, [&] { return w.done || writers_.front() == &w; });
+  if (w.done) return std::move(w.result);
+
+  // The leader: the writers from the front on that touch disjoint keys, in arrival order.
+  // Events of distinct messages read and write distinct events and marks, and only add to
+  // counters; an unsubscribe also reads and writes the recipient's opt-outs.
+  std::vector<EngagementWriter*> group;
+  std::set<std::string_view> ids;
+  for (EngagementWriter* x : writers_) {
+    const bool unsubscribe = x->in->kind == TokenKind::kUnsubscribe;
+    if (group.size() == kMaxEngagementGroup) break;
+    if (!group.empty() && (unsubscribe || group[0]->in->kind == TokenKind::kUnsubscribe)) break;
+    if (!ids.insert(x->in->message_id).second) break;
+    group.push_back(x);
+  }
+  l.unlock();
+  CommitEngagements(group);
+  l.lock();
+  writers_.erase(writers_.begin(), writers_.begin() + std::ptrdiff_t(group.size()));
+  for (EngagementWriter* x : group) {
+    if (x == &w) continue;
+    x->done = true;
+    x->cv.notify_one();
+  }
+  if (!writers_.empty()) writers_.front()->cv.notify_one();
+  return std::move(w.result);
+}
+
+void RocksTrackStore::CommitEngagements(const std::vector<EngagementWriter*>& group) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  Batch b;
+  b.seq = event_seq_;
+  bool recorded = false;
+  bool sync = false;
+  Status failed;
+  for (EngagementWriter* w : group) {
+    const EngagementInput& in = *w->in;
+    std::string hash;
+    Result<std::optional<TrackedMessage>> found = LoadMessage(in.message_id, &hash);
+    if (!found.ok()) {
+      failed = found.status();
+      break;
+    }
+    if (!found->has_value()) {
+      w->result = EngagementResult{};
+      continue;
+    }
+    Result<EngagementResult> r = AddEngagement(b, **found, hash, in);
+    if (!r.ok()) {
+      failed = r.status();
+      break;
+    }
+    if (r->found) {
+      recorded = true;
+      sync = sync || (in.kind == TokenKind::kUnsubscribe ? options_.sync_writes
+                                                         : options_.sync_engagement_writes);
+    }
+    w->result = std::move(r);
+  }
+  if (failed.ok() && recorded) failed = Write(b, sync);
+  // One failure fails the group: the batch is written whole or not at all.
+  if (!failed.ok()) {
+    for (EngagementWriter* w : group) w->result = failed;
+  }
+}
 
 Result<std::vector<RocksTrackStore::EventEntry>> RocksTrackStore::ScanEvents(std::string_view id,
                                                                              Micros from) {
@@ -99,7 +195,7 @@ Result<EngagementResult> RocksTrackStore::AddEngagement(Batch& b, const TrackedM
   const Micros hour = Cohort(m);
   EngagementRecord rec;
   rec.at = in.at;
-  rec.user_agent = in.user_agent;
+  rec.user_agent = CutUserAgent(in.user_agent);
   rec.ip = in.ip;
   rec.link_index = in.link_index;
 

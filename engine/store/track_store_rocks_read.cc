@@ -284,6 +284,18 @@ Status RocksTrackStore::CompactAll() {
   return Status::Ok();
 }
 
+std::string RocksTrackStore::CountersStats() {
+  std::string out, v;
+  for (const char* p :
+       {"rocksdb.num-files-at-level0", "rocksdb.num-entries-active-mem-table",
+        "rocksdb.num-entries-imm-mem-tables", "rocksdb.estimate-pending-compaction-bytes"}) {
+    v.clear();
+    db_->GetProperty(cfs_[kCounters], p, &v);
+    out += std::string(p + 8) + "=" + v + " ";
+  }
+  return out;
+}
+
 Status RocksTrackStore::MergeCountersForTesting(std::string_view campaign, Micros hour_start,
                                                 const std::string& rule, const std::string& locale,
                                                 Channel channel, const CounterDelta& delta) {

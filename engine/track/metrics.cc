@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <iterator>
-#include <map>
 
 namespace herald {
 namespace {
@@ -99,12 +98,23 @@ void Counters::Add(const Counters& other) {
   for (uint32_t i = 0; i < kSlotCount; ++i) v[i] += other.v[i];
 }
 
-bool MergeEncodedCounters(std::string_view a, std::string_view b, std::string* out) {
-  std::map<uint32_t, int64_t> sum;
-  auto add = [&sum](uint32_t slot, int64_t value) { sum[slot] += value; };
-  if (!ForEachPair(a, add) || !ForEachPair(b, add)) return false;
-  CounterDelta d(sum.begin(), sum.end());
-  *out = EncodeCounters(d);
+std::string Counters::Encode() const {
+  std::string out(1, char(kCountersVersion));
+  for (uint32_t slot = 0; slot < kSlotCount; ++slot) {
+    if (v[slot] == 0) continue;
+    PutVarint(&out, slot);
+    PutVarint(&out, ZigZag(v[slot]));
+  }
+  return out;
+}
+
+bool SumEncodedCounters(std::span<const std::string_view> rows, std::string* out) {
+  // A dense sum (no map, no allocation per pair): reports read keys with many operands.
+  Counters sum;
+  for (std::string_view row : rows) {
+    if (!sum.AddEncoded(row)) return false;
+  }
+  *out = sum.Encode();
   return true;
 }
 

@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -68,11 +69,18 @@ struct Counters {
   // Adds an encoded row; false (and nothing added) when it is malformed.
   bool AddEncoded(std::string_view encoded);
   void Add(const Counters& other);
+  // The sparse encoding of the nonzero slots, in slot order.
+  std::string Encode() const;
   int64_t operator[](uint32_t slot) const { return v[slot]; }
 };
 
-// Sum of two encoded rows, encoded (the merge operator); false when either is malformed.
-bool MergeEncodedCounters(std::string_view a, std::string_view b, std::string* out);
+// The sum of encoded rows, encoded (the merge operator sums all the operands of a key in one
+// call); false when any is malformed.
+bool SumEncodedCounters(std::span<const std::string_view> rows, std::string* out);
+inline bool MergeEncodedCounters(std::string_view a, std::string_view b, std::string* out) {
+  const std::string_view rows[] = {a, b};
+  return SumEncodedCounters(rows, out);
+}
 
 // Report metrics of one row; rates are nullopt when their denominator is 0.
 struct Metrics {

@@ -11,7 +11,8 @@
 // - the HTTP layer: RecordEngagement for GET /o/{token} (open), GET /c/{token} (click:
 //   answers the stored destination), POST /u/{token} (one-click unsubscribe; a GET only
 //   reads GetMessage for the page's locale), RecordSmsKeyword for POST /v1/inbound/sms,
-//   Get/PutPreferences for /v1/recipients/{id}/preferences;
+//   Get/PutPreferences for /v1/recipients/{id}/preferences, Get/LiftAddressOptOut for
+//   POST /v1/opt-outs/lookup and /v1/opt-outs/lift;
 // - reports: Report (counters only, never raw events);
 // - a retention job: Purge.
 //
@@ -237,6 +238,17 @@ class TrackStore {
   // Either may be empty.
   virtual Result<Suppression> CheckSuppression(std::string_view recipient_id, Channel channel,
                                                std::string_view address) = 0;
+  // The opt-out of `address` on `channel` (made by a one-click unsubscribe or STOP), found
+  // by the address's keyed hash, as CheckSuppression finds it (an email address ignoring
+  // ASCII case); empty when there is none. InvalidArgument for an empty address.
+  virtual Result<std::optional<OptOut>> GetAddressOptOut(Channel channel,
+                                                         std::string_view address) = 0;
+  // Lifts that opt-out (a durable write): the address may be sent to again on `channel`,
+  // unless the recipient is opted out too (their preferences: PutPreferences). Answers the
+  // opt-out it lifted, or an empty optional when there was none (idempotent: nothing is
+  // written). InvalidArgument for an empty address.
+  virtual Result<std::optional<OptOut>> LiftAddressOptOut(Channel channel,
+                                                          std::string_view address) = 0;
 
   // Counters of `q.campaign`, grouped. Reads O(hours x groups) counter rows, whatever the
   // number of events. InvalidArgument for an unknown time zone or to < from.

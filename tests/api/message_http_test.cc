@@ -342,6 +342,10 @@ TEST_CASE("malformed receipts are 400 naming the field; unknown ids are 200 foun
                     "application/json", key);
   CHECK(r->status == 404);
   CHECK(Body(r)["error"]["code"] == "connector_not_found");
+  // Without a key, an unknown connector is not told apart from a known one.
+  r = s.PostReceipt("nowhere", json({{"message_id", m.id}, {"status", "delivered"}}).dump(),
+                    "application/json");
+  CHECK(r->status == 401);
 }
 
 TEST_CASE("the webhook connector vouches for receipts signed with its secret") {

@@ -198,6 +198,13 @@ TEST_CASE("serve + ingest: the samples are accepted once, logs carry no personal
     CHECK(logs.find(secret) == std::string::npos);
   }
   CHECK(logs.find("stopped") != std::string::npos);
+  // What serve created holds personal data: nothing in it is readable by group or others.
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir.str() + "/data")) {
+    const auto perms = e.status().permissions();
+    CAPTURE(e.path().string());
+    CHECK((perms & (std::filesystem::perms::group_all | std::filesystem::perms::others_all)) ==
+          std::filesystem::perms::none);
+  }
 }
 
 namespace {
