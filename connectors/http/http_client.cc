@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <mutex>
 
 #include "connectors/http/option_reader.h"
@@ -65,6 +67,34 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
     r->content_type = HeaderValue(line, 12);
   }
   return size * n;
+}
+
+// The request body, handed to libcurl through a read callback rather than
+// CURLOPT_POSTFIELDS, so that libcurl can never send it twice. When a reused keep-alive
+// connection dies after the request went out and before any reply, libcurl sends the
+// request again on a fresh connection by itself ("Connection died, retrying a fresh
+// connect"); with POSTFIELDS it always can, and a gateway that took the first copy (its
+// reply was lost) takes a second one that herald never hears of: a text sent twice with
+// one attempt on record. To resend the body it must first rewind it, which OnSeek refuses
+// once any of it was read: the Post then fails (curl 65, a transport error: temporary),
+// and dispatch retries it as a new, recorded attempt. A connection found dead before the
+// body was read is still retried by libcurl (nothing can have been taken).
+struct Upload {
+  std::string_view body;
+  size_t pos = 0;
+};
+
+size_t OnRead(char* buffer, size_t size, size_t n, void* user) {
+  auto* u = static_cast<Upload*>(user);
+  const size_t len = std::min(size * n, u->body.size() - u->pos);
+  if (len > 0) std::memcpy(buffer, u->body.data() + u->pos, len);
+  u->pos += len;
+  return len;
+}
+
+int OnSeek(void* user, curl_off_t offset, int origin) {
+  const auto* u = static_cast<const Upload*>(user);
+  return origin == SEEK_SET && offset == 0 && u->pos == 0 ? CURL_SEEKFUNC_OK : CURL_SEEKFUNC_FAIL;
 }
 
 }  // namespace
@@ -138,9 +168,13 @@ HttpResponse HttpClient::Post(const HttpRequest& request) {
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, options_.tls_verify ? 1L : 0L);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, options_.tls_verify ? 2L : 0L);
   curl_easy_setopt(h, CURLOPT_USERAGENT, "herald/0.1");
+  Upload upload{request.body};
   curl_easy_setopt(h, CURLOPT_POST, 1L);
-  curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
   curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+  curl_easy_setopt(h, CURLOPT_READFUNCTION, &OnRead);
+  curl_easy_setopt(h, CURLOPT_READDATA, &upload);
+  curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, &OnSeek);
+  curl_easy_setopt(h, CURLOPT_SEEKDATA, &upload);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &OnBody);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &r);
@@ -169,6 +203,8 @@ HttpResponse HttpClient::Post(const HttpRequest& request) {
   // The handle must not keep pointers into this call's data.
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
+  curl_easy_setopt(h, CURLOPT_READDATA, nullptr);
+  curl_easy_setopt(h, CURLOPT_SEEKDATA, nullptr);
   curl_slist_free_all(headers);
   Release(h);
   return r;

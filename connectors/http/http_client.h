@@ -7,7 +7,8 @@
 // Sends at once, so in practice it does not wait).
 //
 // Thread-safe: Post may be called from any number of threads. Never throws, never
-// retries, never follows redirects, never logs. Only http and https are allowed.
+// retries (not even libcurl's own resend after a reused connection died: http_client.cc,
+// Upload), never follows redirects, never logs. Only http and https are allowed.
 #pragma once
 
 #include <condition_variable>
