@@ -21,7 +21,8 @@
 //
 // Counter dims: A (all), R (rule), L (locale), C (channel), each one row per cohort hour and
 // value, plus K (clicks per link) and X (failures by status and reason) under A only. Every
-// write is one WriteBatch under one mutex: a write reads the marks it needs, so unique
+// write is one WriteBatch under one mutex (opens and clicks of distinct messages share one,
+// RecordEngagement's group commit): a write reads the marks it needs, so unique
 // counts are exact, and counters move with the events and marks that justify them.
 // Addresses are hashed with HMAC-SHA256 under the secret (the message store's), so the
 // same number is the same key and the number itself is never stored.
