@@ -1,6 +1,7 @@
 #include "connectors/smtp/smtp_connector.h"
 
 #include <curl/curl.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <cctype>
@@ -151,7 +152,11 @@ class SmtpConnector final : public Connector {
       curl_easy_setopt(handle, CURLOPT_READDATA, static_cast<void*>(nullptr));
       curl_easy_setopt(handle, CURLOPT_DEBUGDATA, static_cast<void*>(nullptr));
       curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, static_cast<char*>(nullptr));
-      Return(handle);
+      if (rc == CURLE_OK) {
+        Return(handle);
+      } else {
+        Discard(handle);
+      }
     }
     curl_slist_free_all(recipients);
 
@@ -183,6 +188,26 @@ class SmtpConnector final : public Connector {
     return handle;
   }
 
+  // A handle whose transaction failed is closed, not reused: curl may keep its connection
+  // open mid-dialogue (after a timeout waiting for the reply to the data, that reply can
+  // still arrive and would then answer the next message's MAIL FROM).
+  void Discard(CURL* handle) {
+    {
+      std::lock_guard lock(mu_);
+      all_.erase(std::find(all_.begin(), all_.end(), handle));
+    }
+    // Cleanup would say QUIT on a live connection and wait for the answer, which a server
+    // that stopped answering never gives: shut the socket first so the QUIT fails at once.
+    curl_socket_t socket = CURL_SOCKET_BAD;
+    if (curl_easy_getinfo(handle, CURLINFO_ACTIVESOCKET, &socket) == CURLE_OK &&
+        socket != CURL_SOCKET_BAD) {
+      ::shutdown(socket, SHUT_RDWR);
+    }
+    curl_easy_setopt(handle, CURLOPT_VERBOSE, 0L);  // no debug callback without a Transfer
+    curl_easy_cleanup(handle);
+    cv_.notify_one();
+  }
+
   void Return(CURL* handle) {
     {
       std::lock_guard lock(mu_);
@@ -204,6 +229,9 @@ class SmtpConnector final : public Connector {
     curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, &OnCurlDebug);
     curl_easy_setopt(h, CURLOPT_TIMEOUT, static_cast<long>(options_.timeout_seconds));
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, static_cast<long>(options_.timeout_seconds));
+    // Also bounds the QUIT when the pool is torn down (curl's default wait is 120 s).
+    curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT,
+                     static_cast<long>(options_.timeout_seconds));
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(h, CURLOPT_MAXCONNECTS, 1L);  // one connection per handle
     long use_ssl = CURLUSESSL_TRY;

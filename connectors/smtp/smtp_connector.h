@@ -23,8 +23,9 @@
 // Connections: the connector keeps up to `concurrency` curl easy handles; each Send
 // checks one out (waiting while all are busy) and returns it, and curl reuses the live
 // connection a handle holds, so consecutive messages skip connect, EHLO, STARTTLS and
-// AUTH. After a failed transaction curl closes that connection; the next message opens a
-// new one.
+// AUTH. After a failed transaction the connector closes that handle and its connection
+// (curl itself may keep it open after a timeout, with the late reply still to come); the
+// next message opens a new one.
 //
 // The message: OutboundMessage::mime is sent as is after PrepareSmtpPayload (line ends
 // made CRLF, a final CRLF added); libcurl itself does the SMTP dot-stuffing of lines that

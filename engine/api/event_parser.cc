@@ -113,13 +113,21 @@ size_t FindToken(std::string_view text, std::string_view token) {
 // "[json.exception.parse_error.101] parse error at line 1, column 5: syntax error while
 // parsing value - invalid literal; last read: 'tru'" -> "syntax error while parsing
 // value - invalid literal; last read: 'tru'". The position is dropped because nlohmann
-// counts it in the text it was given (one NDJSON line), not in the body.
+// counts it in the text it was given (one NDJSON line), not in the body. The bytes nlohmann
+// quotes may end inside a character (a byte order mark within the body reads as
+// "last read: '\xEF'"): such bytes show as '?', so the message is valid UTF-8.
 std::string CleanParserMessage(std::string_view what) {
   if (size_t p = what.find("] "); p != std::string_view::npos) what.remove_prefix(p + 2);
   if (what.starts_with("parse error")) {
     if (size_t p = what.find(": "); p != std::string_view::npos) what.remove_prefix(p + 2);
   }
-  return Truncate(what, kMaxMessageBytes);
+  std::string message = Truncate(what, kMaxMessageBytes);
+  for (size_t from = 0;
+       std::optional<size_t> bad = FindInvalidUtf8(std::string_view(message).substr(from));) {
+    message[from + *bad] = '?';
+    from += *bad + 1;
+  }
+  return message;
 }
 
 // A SAX handler that builds the DOM json::parse would build (of repeated keys, the last
@@ -292,9 +300,11 @@ ParsedBatch Finish(std::vector<Event> events, EventValidator& validator) {
 }
 
 ParsedBatch ParseJsonBatch(std::string_view body, const ParseLimits& limits, VerdictCache* cache) {
-  // The batch array is not a level (see the header): allow one more when there is one.
-  const size_t first = body.find_first_not_of(" \t\r\n");
-  const bool is_array = first != std::string_view::npos && body[first] == '[';
+  // The batch array is not a level (see the header): allow one more when there is one,
+  // after the byte order mark nlohmann skips, if any.
+  const std::string_view text = body.starts_with("\xEF\xBB\xBF") ? body.substr(3) : body;
+  const size_t first = text.find_first_not_of(" \t\r\n");
+  const bool is_array = first != std::string_view::npos && text[first] == '[';
   const uint64_t depth_limit = uint64_t{limits.max_depth} + (is_array ? 1 : 0);
   if (size_t at = FindTooDeep(body, depth_limit); at != std::string_view::npos) {
     return TooDeep(body, at, 1, limits.max_depth);

@@ -2,9 +2,44 @@
 
 #include <algorithm>
 #include <charconv>
+#include <sstream>
+
+#include <yaml-cpp/eventhandler.h>
 
 namespace herald {
 namespace {
+
+// Notes the position of each document's root node, building nothing.
+class DocumentRoots : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> roots;
+
+  void OnDocumentStart(const YAML::Mark&) override { at_root_ = true; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { Node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { Node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    Node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Node(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void Node(const YAML::Mark& mark) {
+    if (at_root_) roots.push_back(mark);
+    at_root_ = false;
+  }
+  bool at_root_ = false;
+};
 
 bool HasMark(const YAML::Node& node) {
   return node.IsDefined() && node.Mark().line >= 0 && node.Mark().column >= 0;
@@ -271,6 +306,28 @@ size_t EditDistance(std::string_view a, std::string_view b) {
     }
   }
   return row[b.size()];
+}
+
+YamlDocuments LoadYamlDocuments(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentRoots documents;
+  for (int i = 0; i < 2; ++i) {  // the document the loaders read, and one to report
+    if (!parser.HandleNextDocument(documents)) break;
+  }
+  const std::vector<YAML::Mark>& roots = documents.roots;
+  YamlDocuments out;
+  if (roots.empty()) return out;
+  if (roots.size() > 1 && roots[1].pos <= roots[0].pos) {
+    // A document that consumed nothing: yaml-cpp 0.7 stuck on a token it cannot place.
+    const char c = static_cast<size_t>(roots[1].pos) < text.size() ? text[roots[1].pos] : ' ';
+    throw YAML::ParserException(
+        roots[1], c > ' ' && c < 0x7f ? std::string("unexpected '") + c + "'" : "unexpected text");
+  }
+  out.empty = false;
+  out.first = YAML::Load(text);
+  if (roots.size() > 1) out.second = roots[1];
+  return out;
 }
 
 }  // namespace herald

@@ -24,6 +24,19 @@
 
 namespace herald {
 
+// The first document of a YAML stream, and where a second one starts: what the loaders
+// took from YAML::LoadAll, which yaml-cpp 0.7 never returns from on some malformed streams
+// (one starting with ',' yields empty documents without end, growing memory until the
+// process dies: jbeder/yaml-cpp#1040, fixed upstream by PR #1319; found by tests/fuzz).
+// This reads two documents at most, and refuses a document that does not move the parser
+// forward. Throws yaml-cpp's ParserException for a syntax error, as LoadAll does.
+struct YamlDocuments {
+  YAML::Node first;   // Null when the stream holds no document (only comments or nothing)
+  bool empty = true;  // no document at all
+  std::optional<YAML::Mark> second;  // the root node of a second document, when there is one
+};
+YamlDocuments LoadYamlDocuments(const std::string& text);
+
 // Collects ConfigErrors for one file.
 class Diagnostics {
  public:

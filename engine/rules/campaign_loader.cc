@@ -245,17 +245,17 @@ void LoadFile(const std::string& full_path, const std::string& templates_dir, Ca
   }
   const std::string source = text.str();
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(source);
-    if (docs.empty() || docs[0].IsNull()) {
+    const YamlDocuments docs = LoadYamlDocuments(source);
+    if (docs.empty || docs.first.IsNull()) {
       file->diag.AddAt(
           YAML::Mark(),
           "the file is empty; a campaign needs at least campaign:, locales: and rules:");
       return;
     }
-    if (docs.size() > 1) {
-      file->diag.Add(docs[1], "only one YAML document (one campaign) is allowed per file");
+    if (docs.second) {
+      file->diag.AddAt(*docs.second, "only one YAML document (one campaign) is allowed per file");
     }
-    FileReader(file, source, templates_dir).Read(docs[0]);
+    FileReader(file, source, templates_dir).Read(docs.first);
   } catch (const YAML::ParserException& e) {
     file->diag.AddAt(e.mark, "YAML syntax error: " + e.msg);
   } catch (const YAML::Exception& e) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/core/validate.h"
 #include "engine/rules/expr_ast.h"
 
 namespace herald::rules {
@@ -10,6 +11,17 @@ namespace {
 bool IsReserved(std::string_view w) {
   return w == "and" || w == "or" || w == "not" || w == "in" || w == "true" || w == "false" ||
          w == "null" || w == "now" || w == "event" || w == "recipient" || w == "state";
+}
+
+// Whether a state field whose first name is `first` must be written with "state.":
+// bare, a reserved word in any case ("And": the parser refuses it, asking for "and")
+// would not read as that field, nor would a name starting with a digit ("0" is a number,
+// "2d" a duration).
+bool NeedsStatePrefix(std::string_view first) {
+  if (first.empty() || (first[0] >= '0' && first[0] <= '9')) return true;
+  std::string lower(first);
+  for (char& c : lower) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  return IsReserved(lower);
 }
 
 bool IsContinuation(char c) {
@@ -33,7 +45,7 @@ std::string FieldRef::ToString() const {
   std::string out;
   switch (root) {
     case Root::kState:
-      if (path.empty() || IsReserved(path[0])) out = "state";
+      if (path.empty() || NeedsStatePrefix(path[0])) out = "state";
       break;
     case Root::kEvent:
       out = "event";
@@ -122,12 +134,12 @@ std::string CaretLine(std::string_view text, size_t offset) {
   if (end > begin && text[end - 1] == '\r' && end - 1 >= offset) --end;
   const std::string_view line = text.substr(begin, end - begin);
 
-  // Split the line into code points (a stray byte counts as one) and find the caret's.
+  // Split the line into code points (each byte of an ill-formed sequence counts as one)
+  // and find the caret's.
   std::vector<std::string_view> points;
   size_t caret = 0;
   for (size_t i = 0; i < line.size();) {
-    size_t n = 1;
-    while (i + n < line.size() && IsContinuation(line[i + n]) && n < 4) ++n;
+    const size_t n = std::max<size_t>(1, Utf8SequenceLength(line, i));
     if (begin + i + n <= offset) caret = points.size() + 1;  // wholly before the offset
     points.push_back(line.substr(i, n));
     i += n;

@@ -63,8 +63,9 @@ struct FieldRef {
   std::vector<std::string> path;  // below the root: {"household", "size"}, {"data", "urgent"}
 
   // The reference as an expression writes it: "household.size", "event.data.urgent",
-  // "recipient.locale"; a state field whose first name is a reserved word keeps its
-  // "state." prefix ("state.event"), so the string always parses back to the same field.
+  // "recipient.locale"; a state field whose first name is a reserved word (in any case)
+  // or starts with a digit keeps its "state." prefix ("state.event", "state.And",
+  // "state.0"), so the string always parses back to the same field.
   std::string ToString() const;
 
   bool operator==(const FieldRef&) const = default;

@@ -59,10 +59,13 @@ class EventLog {
   // Concurrent batches are independent: a conflict in one never refuses another.
   //
   // Errors: Unavailable when storage cannot take writes (disk full, read-only, closing):
-  // then nothing was written and no sequence number was used, so retrying the same batch
-  // later is safe. The events must already be validated by the caller; an event the store
-  // cannot encode (e.g. a string that is not UTF-8) fails its batch with InvalidArgument.
-  // An empty batch returns an empty vector.
+  // then nothing was acknowledged, and retrying the same batch later is safe. Usually
+  // nothing was written either; but a batch whose WAL append went through and whose fsync
+  // failed can come back when the database is reopened (after the fault, or a restart),
+  // and its retry then answers duplicates with the seqs it got. The events must already
+  // be validated by the caller; an event the store cannot encode (e.g. a string that is
+  // not UTF-8) fails its batch with InvalidArgument. An empty batch returns an empty
+  // vector.
   virtual Result<std::vector<AppendOutcome>> Append(std::string_view key_id,
                                                     const std::vector<Event>& events) = 0;
 

@@ -3,6 +3,7 @@
 #include <openssl/rand.h>
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
@@ -15,7 +16,9 @@
 #include <map>
 #include <system_error>
 
+#include "engine/store/fault_env.h"
 #include "engine/store/message_codec.h"
+#include "engine/store/rocks_recovery.h"
 #include "engine/store/rocks_status.h"
 #include "engine/store/schedule_codec.h"
 
@@ -31,6 +34,10 @@ Status ReadError(const rocksdb::Status& s, std::string_view what) {
 
 bool InReadyQueue(MessageStatus s) {
   return !IsSettled(s);
+}
+
+Status Reopening() {
+  return Status::Unavailable("message store: the database is being reopened after a fault");
 }
 
 }  // namespace
@@ -56,6 +63,9 @@ Status RocksMessageStore::OpenDb() {
   db_options.create_missing_column_families = true;
   db_options.max_total_wal_size = 64 << 20;
   db_options.keep_log_file_num = 10;
+  // After a failed write the store reopens the database itself (rocks_recovery.h).
+  db_options.listeners.push_back(NoAutoRecoveryListener());
+  if (options_.faults) db_options.env = options_.faults->env();
   std::vector<std::string> existing;
   if (rocksdb::DB::ListColumnFamilies(db_options, options_.path, &existing).ok()) {
     for (const std::string& name : existing) {
@@ -112,6 +122,14 @@ Status RocksMessageStore::LoadState() {
     rocksdb::Status s = db_->Put(wo, cfs_[kMeta], ToSlice(kMessageSecretKey), ToSlice(secret_));
     if (!s.ok()) return Status::IOError("message store: cannot store the secret: " + s.ToString());
   }
+  return LoadCounters();
+}
+
+Status RocksMessageStore::LoadCounters() {
+  callback_seq_ = 0;
+  ready_count_ = 0;
+  ready_floor_.clear();
+  ++commit_generation_;
   Result<std::optional<std::string>> seq = GetValue(kMeta, kCallbackSeqKey, "the callback seq");
   if (!seq.ok()) return seq.status();
   if (seq->has_value()) {
@@ -126,10 +144,36 @@ Status RocksMessageStore::LoadState() {
 }
 
 RocksMessageStore::~RocksMessageStore() {
-  if (db_ == nullptr) return;
-  for (rocksdb::ColumnFamilyHandle* h : cfs_) db_->DestroyColumnFamilyHandle(h);
-  db_->Close();
-  delete db_;
+  CloseRocksDb(&db_, &cfs_);
+}
+
+Status RocksMessageStore::Reopen() {
+  rocksdb::Env* env = options_.faults ? options_.faults->env() : rocksdb::Env::Default();
+  if (Status p = ProbeWritable(env, options_.path, "message store"); !p.ok()) return p;
+  std::unique_lock<std::shared_mutex> db_lock(db_mu_);
+  std::lock_guard<std::mutex> lock(commit_mu_);
+  if (!write_failed_.load()) return Status::Ok();  // another commit reopened it
+  CloseRocksDb(&db_, &cfs_);
+  Status s = OpenDb();
+  if (s.ok()) s = LoadCounters();  // the reopen may bring back a batch whose sync failed
+  if (!s.ok()) {
+    CloseRocksDb(&db_, &cfs_);
+    return Status::Unavailable("message store: reopening the database after a failed write: " +
+                               s.ToString());
+  }
+  write_failed_.store(false);
+  return Status::Ok();
+}
+
+// A failed reopen left no database: the read retries it first, so reads come back
+// without waiting for a commit.
+Status RocksMessageStore::LockForRead(std::shared_lock<std::shared_mutex>* lock) {
+  *lock = std::shared_lock<std::shared_mutex>(db_mu_);
+  if (db_ != nullptr) return Status::Ok();
+  lock->unlock();
+  if (Status r = Reopen(); !r.ok()) return r;
+  lock->lock();
+  return db_ != nullptr ? Status::Ok() : Reopening();
 }
 
 Result<std::optional<std::string>> RocksMessageStore::GetValue(Cf cf, std::string_view key,
@@ -142,6 +186,8 @@ Result<std::optional<std::string>> RocksMessageStore::GetValue(Cf cf, std::strin
 }
 
 Result<uint64_t> RocksMessageStore::OutboxCursor() {
+  std::shared_lock<std::shared_mutex> db_lock;
+  if (Status s = LockForRead(&db_lock); !s.ok()) return s;
   Result<std::optional<std::string>> v = GetValue(kMeta, kOutboxCursorKey, "the outbox cursor");
   if (!v.ok()) return v.status();
   if (!v->has_value()) return uint64_t{0};
@@ -156,9 +202,11 @@ Result<std::optional<Message>> RocksMessageStore::Get(std::string_view id) {
 
 Result<std::vector<std::optional<Message>>> RocksMessageStore::GetMany(
     const std::vector<std::string>& ids) {
-  Result<std::vector<std::optional<Message>>> states = GetStates(ids);
+  std::shared_lock<std::shared_mutex> db_lock;
+  if (Status s = LockForRead(&db_lock); !s.ok()) return s;
+  Result<std::vector<std::optional<Message>>> states = StatesOf(ids);
   if (!states.ok()) return states.status();
-  Result<std::vector<std::optional<MessageBody>>> bodies = GetBodies(ids);
+  Result<std::vector<std::optional<MessageBody>>> bodies = BodiesOf(ids);
   if (!bodies.ok()) return bodies.status();
   for (size_t i = 0; i < ids.size(); ++i) {
     if ((*states)[i] && (*bodies)[i]) SetBody(&*(*states)[i], std::move(*(*bodies)[i]));
@@ -167,6 +215,20 @@ Result<std::vector<std::optional<Message>>> RocksMessageStore::GetMany(
 }
 
 Result<std::vector<std::optional<Message>>> RocksMessageStore::GetStates(
+    const std::vector<std::string>& ids) {
+  std::shared_lock<std::shared_mutex> db_lock;
+  if (Status s = LockForRead(&db_lock); !s.ok()) return s;
+  return StatesOf(ids);
+}
+
+Result<std::vector<std::optional<MessageBody>>> RocksMessageStore::GetBodies(
+    const std::vector<std::string>& ids) {
+  std::shared_lock<std::shared_mutex> db_lock;
+  if (Status s = LockForRead(&db_lock); !s.ok()) return s;
+  return BodiesOf(ids);
+}
+
+Result<std::vector<std::optional<Message>>> RocksMessageStore::StatesOf(
     const std::vector<std::string>& ids) {
   std::vector<std::optional<Message>> out(ids.size());
   if (ids.empty()) return out;
@@ -185,7 +247,7 @@ Result<std::vector<std::optional<Message>>> RocksMessageStore::GetStates(
   return out;
 }
 
-Result<std::vector<std::optional<MessageBody>>> RocksMessageStore::GetBodies(
+Result<std::vector<std::optional<MessageBody>>> RocksMessageStore::BodiesOf(
     const std::vector<std::string>& ids) {
   std::vector<std::optional<MessageBody>> out(ids.size());
   if (ids.empty()) return out;
@@ -206,8 +268,12 @@ Result<std::vector<std::optional<MessageBody>>> RocksMessageStore::GetBodies(
 
 Result<std::optional<Message>> RocksMessageStore::FindByProvider(std::string_view connector,
                                                                  std::string_view provider_id) {
-  Result<std::optional<std::string>> id =
-      GetValue(kProvider, ProviderKey(connector, provider_id), "provider index");
+  Result<std::optional<std::string>> id = Reopening();
+  {
+    std::shared_lock<std::shared_mutex> db_lock;
+    if (Status s = LockForRead(&db_lock); !s.ok()) return s;
+    id = GetValue(kProvider, ProviderKey(connector, provider_id), "provider index");
+  }
   if (!id.ok()) return id.status();
   if (!id->has_value()) return std::optional<Message>();
   return Get(**id);
@@ -219,6 +285,8 @@ Result<std::vector<std::string>> RocksMessageStore::MessagesForCase(std::string_
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper_slice;
+  std::shared_lock<std::shared_mutex> db_lock;
+  if (Status s = LockForRead(&db_lock); !s.ok()) return s;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cfs_[kCaseMessages]));
   std::vector<std::string> out;
   for (it->Seek(prefix); it->Valid(); it->Next()) {
@@ -264,9 +332,11 @@ Result<std::vector<std::string>> RocksMessageStore::ReadyIds(Micros now, size_t 
 }
 
 Result<std::vector<Message>> RocksMessageStore::ReadyStates(Micros now, size_t limit) {
+  std::shared_lock<std::shared_mutex> db_lock;
+  if (Status s = LockForRead(&db_lock); !s.ok()) return s;
   Result<std::vector<std::string>> ids = ReadyIds(now, limit);
   if (!ids.ok()) return ids.status();
-  Result<std::vector<std::optional<Message>>> found = GetStates(*ids);
+  Result<std::vector<std::optional<Message>>> found = StatesOf(*ids);
   if (!found.ok()) return found.status();
   std::vector<Message> out;
   for (std::optional<Message>& m : *found) {
@@ -277,6 +347,8 @@ Result<std::vector<Message>> RocksMessageStore::ReadyStates(Micros now, size_t l
 }
 
 Result<std::optional<Micros>> RocksMessageStore::NextReady() {
+  std::shared_lock<std::shared_mutex> db_lock;
+  if (Status s = LockForRead(&db_lock); !s.ok()) return s;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cfs_[kReady]));
   {
     std::lock_guard<std::mutex> lock(commit_mu_);
@@ -300,6 +372,8 @@ Result<size_t> RocksMessageStore::ReadyCount() {
 
 Result<std::vector<StatusCallback>> RocksMessageStore::DueCallbacks(Micros now, size_t limit) {
   std::vector<StatusCallback> out;
+  std::shared_lock<std::shared_mutex> db_lock;
+  if (Status s = LockForRead(&db_lock); !s.ok()) return s;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cfs_[kCallbacks]));
   // Callbacks are few (they leave as soon as the case system answers); the scan skips
   // those waiting for a retry.
@@ -321,6 +395,11 @@ Status RocksMessageStore::Commit(const MessageBatch& batch) {
       }
     }
   }
+  if (write_failed_.load()) {
+    if (Status r = Reopen(); !r.ok()) return r;
+  }
+  std::shared_lock<std::shared_mutex> db_lock;
+  if (Status s = LockForRead(&db_lock); !s.ok()) return s;
   std::lock_guard<std::mutex> lock(commit_mu_);
 
   // The last put of each id wins: its state, and the rendering of its last whole put.
@@ -334,7 +413,7 @@ Status RocksMessageStore::Commit(const MessageBatch& batch) {
   std::vector<std::string> ids;
   ids.reserve(latest.size());
   for (const auto& [id, put] : latest) ids.emplace_back(id);
-  Result<std::vector<std::optional<Message>>> old = GetStates(ids);
+  Result<std::vector<std::optional<Message>>> old = StatesOf(ids);
   if (!old.ok()) return old.status();
   for (size_t i = 0; i < ids.size(); ++i) {
     if (!(*old)[i] && latest[ids[i]].whole == nullptr) {
@@ -400,6 +479,7 @@ Status RocksMessageStore::Commit(const MessageBatch& batch) {
   wo.sync = options_.sync_writes;
   rocksdb::Status ws = db_->Write(wo, &wb);
   if (!ws.ok()) {
+    write_failed_.store(true);  // RocksDB takes no more writes: the next Commit reopens
     return Status::Unavailable("message store: writing the batch failed: " + ws.ToString());
   }
   ready_count_ = ready_count;
@@ -410,6 +490,8 @@ Status RocksMessageStore::Commit(const MessageBatch& batch) {
 }
 
 Status RocksMessageStore::CompactAll() {
+  std::shared_lock<std::shared_mutex> db_lock;
+  if (Status s = LockForRead(&db_lock); !s.ok()) return s;
   for (rocksdb::ColumnFamilyHandle* h : cfs_) {
     rocksdb::CompactRangeOptions o;
     o.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;

@@ -11,13 +11,22 @@
 // schedule store's timers: time-ordered keys, bounded iterators, compaction of files
 // that are mostly tombstones.
 //
+// After a failed write (disk full, read-only) every write answers Unavailable until the
+// disk takes a synced write again; the next Commit then closes and reopens the database
+// (rocks_recovery.h: RocksDB 7.8 cannot safely Resume), so dispatch resumes without a
+// restart. A batch whose write failed may come back with the reopen (its WAL append went
+// through, its sync did not): callers treat a failed Commit as "maybe written", which
+// dispatch does (a claim that came back is sent again after its lease, recorded so).
+//
 // Thread safety: every method may be called concurrently; the destructor must not race
 // with other calls. RocksDB types never appear here.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +41,8 @@ class ColumnFamilyHandle;
 
 namespace herald {
 
+class StorageFaults;  // fault_env.h
+
 struct MessageStoreOptions {
   std::string path;         // created (with parents) when missing
   bool sync_writes = true;  // only tests and benchmarks turn it off
@@ -39,6 +50,8 @@ struct MessageStoreOptions {
   // Non-empty: used as the secret instead of the random one stored with the data, so ids
   // repeat from run to run (`herald simulate`'s scratch store; never for serve).
   std::string fixed_secret;
+  // Tests only: a switchable disk fault (fault_env.h) under every file the store writes.
+  std::shared_ptr<StorageFaults> faults;
 };
 
 class RocksMessageStore final : public MessageStore {
@@ -94,12 +107,25 @@ class RocksMessageStore final : public MessageStore {
   explicit RocksMessageStore(MessageStoreOptions options) : options_(std::move(options)) {}
   Status OpenDb();
   Status LoadState();
+  Status LoadCounters();  // commit_mu_ held (or no other thread yet)
+  // Closes and reopens the database after a failed write, once the disk takes writes.
+  Status Reopen();
+  // Takes db_mu_ shared for a read, reopening first when a failed reopen left no
+  // database. Unavailable when there is still none.
+  Status LockForRead(std::shared_lock<std::shared_mutex>* lock);
+  // These need db_mu_ held (shared), never take it themselves.
   Result<std::optional<std::string>> GetValue(Cf cf, std::string_view key, std::string_view what);
   Result<std::vector<std::string>> ReadyIds(Micros now, size_t limit);
+  Result<std::vector<std::optional<Message>>> StatesOf(const std::vector<std::string>& ids);
+  Result<std::vector<std::optional<MessageBody>>> BodiesOf(const std::vector<std::string>& ids);
 
   MessageStoreOptions options_;
+  // db_ and cfs_ change only in Reopen, under db_mu_ held exclusively; every other use
+  // holds it shared. Lock order: db_mu_, then commit_mu_. Null after a failed reopen.
+  mutable std::shared_mutex db_mu_;
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;
+  std::atomic<bool> write_failed_{false};  // a write failed: the next Commit reopens
   std::string secret_;
   std::mutex commit_mu_;
   uint64_t callback_seq_ = 0;  // guarded by commit_mu_

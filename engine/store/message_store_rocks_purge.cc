@@ -26,6 +26,8 @@ constexpr size_t kPurgeChunk = 1000;
 Result<size_t> RocksMessageStore::PurgePersonalData(Micros cutoff) {
   // The ids to purge first (a snapshot read), then each chunk re-read and rewritten under
   // commit_mu_, so a receipt or a retry committed meanwhile is never overwritten.
+  std::shared_lock<std::shared_mutex> db_lock;  // before commit_mu_ (the lock order)
+  if (Status s = LockForRead(&db_lock); !s.ok()) return s;
   std::vector<std::string> ids;
   {
     std::unique_ptr<rocksdb::Iterator> it(
@@ -70,7 +72,10 @@ Result<size_t> RocksMessageStore::PurgePersonalData(Micros cutoff) {
     rocksdb::WriteOptions wo;
     wo.sync = options_.sync_writes;
     rocksdb::Status ws = db_->Write(wo, &wb);
-    if (!ws.ok()) return Status::Unavailable("message store: purge write failed: " + ws.ToString());
+    if (!ws.ok()) {
+      write_failed_.store(true);  // the next Commit reopens the database
+      return Status::Unavailable("message store: purge write failed: " + ws.ToString());
+    }
     ++commit_generation_;
   }
   if (changed > 0) {

@@ -40,6 +40,10 @@ class RecentWrites {
   // Snapshots older than this are no longer covered (every key reads as written).
   uint64_t floor() const { return floor_; }
 
+  // From now on every snapshot older than `gen` reads every key as written (the store
+  // reopened its database: reads made before may miss what the reopen brought back).
+  void InvalidateBefore(uint64_t gen) { floor_ = gen > floor_ ? gen : floor_; }
+
  private:
   // Open addressing with linear probing; key 0 marks an empty slot.
   struct Table {

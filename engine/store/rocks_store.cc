@@ -1,6 +1,9 @@
 // RocksStore: opening, reads, cursors and stats. Appends (the writer queue and group
 // commit) are in rocks_store_append.cc.
 #include "engine/store/rocks_store.h"
+
+#include "engine/store/fault_env.h"
+#include "engine/store/rocks_recovery.h"
 #include "engine/store/rocks_status.h"
 
 #include <algorithm>
@@ -11,6 +14,7 @@
 
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice.h>
@@ -37,6 +41,10 @@ Status ReadError(const rocksdb::Status& s, std::string_view what) {
 
 Status OpenError(const rocksdb::Status& s, const std::string& path) {
   return RocksOpenError(s, "store", path);
+}
+
+Status Reopening() {
+  return Status::Unavailable("store: the database is being reopened after a storage fault");
 }
 
 }  // namespace
@@ -71,6 +79,9 @@ Status RocksStore::OpenDb() {
   db_options.max_total_wal_size = 4 * options_.write_buffer_bytes;
   db_options.bytes_per_sync = 1 << 20;  // smooth out SST writeback
   db_options.keep_log_file_num = 10;    // RocksDB's own info LOG files
+  // After a failed write the store reopens the database itself (rocks_recovery.h).
+  db_options.listeners.push_back(NoAutoRecoveryListener());
+  if (options_.faults) db_options.env = options_.faults->env();
 
   std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
   auto table = [&](bool bloom) {
@@ -131,12 +142,20 @@ Status RocksStore::OpenDb() {
   return Status::Ok();
 }
 
+// A failed reopen left no database: the read retries it first (through the writer queue),
+// so reads come back without waiting for a write.
+Status RocksStore::LockForRead(std::shared_lock<std::shared_mutex>* lock) {
+  *lock = std::shared_lock<std::shared_mutex>(db_mu_);
+  if (db_ != nullptr) return Status::Ok();
+  lock->unlock();
+  if (Status r = RecoverWrites(); !r.ok()) return r;
+  lock->lock();
+  return db_ != nullptr ? Status::Ok() : Reopening();
+}
+
 RocksStore::~RocksStore() {
   Close();
-  if (db_ == nullptr) return;
-  for (rocksdb::ColumnFamilyHandle* h : cfs_) db_->DestroyColumnFamilyHandle(h);
-  db_->Close();  // an error here has nowhere to go; the WAL holds everything written
-  delete db_;
+  CloseRocksDb(&db_, &cfs_);
 }
 
 void RocksStore::Close() {
@@ -151,6 +170,8 @@ uint64_t RocksStore::LastSequence() const {
 }
 
 Result<std::vector<StoredEvent>> RocksStore::ReadAfter(uint64_t after, size_t limit) {
+  std::shared_lock<std::shared_mutex> lock;
+  if (Status s = LockForRead(&lock); !s.ok()) return s;
   const uint64_t last = last_seq_.load();
   std::vector<StoredEvent> out;
   if (limit == 0 || after >= last) return out;
@@ -182,6 +203,8 @@ Result<std::vector<StoredEvent>> RocksStore::ReadAfter(uint64_t after, size_t li
 }
 
 Result<CaseRecord> RocksStore::GetCase(std::string_view case_id) {
+  std::shared_lock<std::shared_mutex> lock;
+  if (Status s = LockForRead(&lock); !s.ok()) return s;
   rocksdb::PinnableSlice value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cfs_[kCases], ToSlice(case_id), &value);
   if (s.IsNotFound()) return Status::NotFound("store: no case " + std::string(case_id));
@@ -191,6 +214,8 @@ Result<CaseRecord> RocksStore::GetCase(std::string_view case_id) {
 
 Result<std::vector<StoredEvent>> RocksStore::CaseHistory(std::string_view case_id, uint64_t after,
                                                          size_t limit) {
+  std::shared_lock<std::shared_mutex> lock;
+  if (Status s = LockForRead(&lock); !s.ok()) return s;
   const uint64_t last = last_seq_.load();  // same published view as ReadAfter
   std::vector<StoredEvent> out;
   if (limit == 0 || after >= last) return out;
@@ -235,6 +260,8 @@ Result<std::vector<StoredEvent>> RocksStore::CaseHistory(std::string_view case_i
 }
 
 Result<Recipient> RocksStore::GetRecipient(std::string_view recipient_id) {
+  std::shared_lock<std::shared_mutex> lock;
+  if (Status s = LockForRead(&lock); !s.ok()) return s;
   rocksdb::PinnableSlice value;
   rocksdb::Status s =
       db_->Get(rocksdb::ReadOptions(), cfs_[kRecipients], ToSlice(recipient_id), &value);
@@ -244,6 +271,8 @@ Result<Recipient> RocksStore::GetRecipient(std::string_view recipient_id) {
 }
 
 Result<uint64_t> RocksStore::LoadCursor(std::string_view consumer) {
+  std::shared_lock<std::shared_mutex> lock;
+  if (Status s = LockForRead(&lock); !s.ok()) return s;
   rocksdb::PinnableSlice value;
   rocksdb::Status s =
       db_->Get(rocksdb::ReadOptions(), cfs_[kMeta], ToSlice(CursorKey(consumer)), &value);
@@ -261,28 +290,46 @@ Status RocksStore::SaveCursor(std::string_view consumer, uint64_t seq) {
                                    std::to_string(seq) + " is past the end of the log (" +
                                    std::to_string(last_seq_.load()) + ")");
   }
+  if (Status r = RecoverWrites(); !r.ok()) return r;
+  std::shared_lock<std::shared_mutex> lock;
+  if (Status s = LockForRead(&lock); !s.ok()) return s;
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync_writes;
   rocksdb::Status s =
       db_->Put(wo, cfs_[kMeta], ToSlice(CursorKey(consumer)), ToSlice(EncodeSeq(seq)));
-  if (!s.ok()) return Status::Unavailable("store: saving cursor failed: " + s.ToString());
+  if (!s.ok()) {
+    write_failed_.store(true);  // the database takes no writes now: the next one reopens it
+    return Status::Unavailable("store: saving cursor failed: " + s.ToString());
+  }
   return Status::Ok();
 }
 
 StoreStats RocksStore::Stats() const {
   StoreStats stats;
   stats.last_seq = last_seq_.load();
+  stats.writable = false;
+  std::shared_lock<std::shared_mutex> lock(db_mu_);
+  if (db_ == nullptr) return stats;  // a reopen failed; the next read or write retries it
   uint64_t sst = 0, memtables = 0, bg_errors = 0;
   db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kTotalSstFilesSize, &sst);
   db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kSizeAllMemTables, &memtables);
   db_->GetIntProperty(rocksdb::DB::Properties::kBackgroundErrors, &bg_errors);
   stats.live_data_bytes = sst + memtables;
-  stats.writable =
-      !closed_.load() && !write_failed_.load() && bg_errors <= background_errors_seen_.load();
+  if (closed_.load()) return stats;
+  if (!write_failed_.load() && bg_errors <= background_errors_seen_.load()) {
+    stats.writable = true;
+  } else {
+    // A write (or a flush) failed. Writable again once the disk takes a synced write: the
+    // next write reopens the database (RecoverWrites).
+    rocksdb::Env* env = options_.faults ? options_.faults->env() : rocksdb::Env::Default();
+    stats.writable = ProbeWritable(env, options_.path, "store").ok();
+  }
   return stats;
 }
 
 Status RocksStore::CompactAll() {
+  std::shared_lock<std::shared_mutex> lock;
+  if (Status s = LockForRead(&lock); !s.ok()) return s;
   rocksdb::CompactRangeOptions options;
   options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
   for (size_t i = 0; i < kDefault; ++i) {

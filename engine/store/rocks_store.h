@@ -22,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,7 @@ class ColumnFamilyHandle;
 namespace herald {
 
 struct PreparedRequest;  // group_builder.h
+class StorageFaults;     // fault_env.h
 
 struct StoreOptions {
   std::string path;  // data directory; created (with parents) when missing
@@ -51,6 +53,8 @@ struct StoreOptions {
   // Upper bound on events per write group, so one leader does not hold many callers
   // behind a huge batch. A single request larger than this still goes in one group.
   size_t max_group_events = 4096;
+  // Tests only: a switchable disk fault (fault_env.h) under every file the store writes.
+  std::shared_ptr<StorageFaults> faults;
 };
 
 class RocksStore final : public EventLog, public CaseStore, public CursorStore {
@@ -84,8 +88,16 @@ class RocksStore final : public EventLog, public CaseStore, public CursorStore {
   Result<uint64_t> LoadCursor(std::string_view consumer) override;
   Status SaveCursor(std::string_view consumer, uint64_t seq) override;
 
-  // Health and size; cheap enough for every /readyz and /metrics scrape.
+  // Health and size; cheap enough for every /readyz and /metrics scrape. After a failed
+  // write, `writable` says whether the disk takes a synced write again (a probe file):
+  // the next write then reopens the database (below), so /readyz lets traffic back in.
   StoreStats Stats() const;
+
+  // After a failed write: reopens the database through the writer queue once the disk
+  // takes writes again (rocks_recovery.h), so appends and cursors work again without a
+  // restart. OK when nothing failed. Appends and SaveCursor call it themselves; a
+  // worker with nothing to write may call it to recover sooner.
+  Status RecoverWrites();
 
   // How appends went through the group commit, for tests and diagnostics.
   struct AppendCounters {
@@ -121,6 +133,15 @@ class RocksStore final : public EventLog, public CaseStore, public CursorStore {
 
   RocksStore(const StoreOptions& options, const Clock& clock);
   Status OpenDb();
+  // Takes `w` through the writer queue (leading a group when at its front); returns its
+  // status. A writer without a request only makes its leader recover.
+  Status Enqueue(Writer& w);
+  // Leader only: closes and reopens the database after a failed write (Reopen's comment
+  // in rocks_store_append.cc).
+  Status Reopen();
+  // Takes db_mu_ shared for a read, reopening first when a failed reopen left no
+  // database. Unavailable when there is still none.
+  Status LockForRead(std::shared_lock<std::shared_mutex>* lock);
   class BatchSink;
   // Caller's thread: encodes the request, reads the committed records it needs and builds
   // it against them (group_builder.h).
@@ -130,10 +151,13 @@ class RocksStore final : public EventLog, public CaseStore, public CursorStore {
   // Leader only, without mu_: builds and writes one group; on success sets `accepted`.
   Status CommitGroup(const std::vector<Writer*>& group, uint64_t* accepted);
   Status WriteGroup(BatchSink& batch);
-  Status RecoverIfNeeded();
 
   const StoreOptions options_;
   const Clock& clock_;
+  // db_ and cfs_ change only in Reopen, which the leader runs holding db_mu_ exclusively;
+  // every other thread reads through them holding db_mu_ shared (the leader needs no lock:
+  // no one else reopens). Null after a reopen that failed: reads answer Unavailable.
+  mutable std::shared_mutex db_mu_;
   rocksdb::DB* db_ = nullptr;                      // owned; deleted after the handles
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;  // indexed by Cf
 
@@ -155,7 +179,7 @@ class RocksStore final : public EventLog, public CaseStore, public CursorStore {
   RecentWrites recent_writes_;
   std::atomic<uint64_t> groups_{0}, requests_{0}, rebuilt_{0}, events_{0}, leader_micros_{0};
   std::function<void()> after_prepare_hook_;
-  // Set when a write failed; the next leader tries DB::Resume() first.
+  // Set when a write failed; the next leader reopens the database first (Reopen).
   std::atomic<bool> write_failed_{false};
   // RocksDB's cumulative background-error count at the last successful write: a higher
   // count means a flush or compaction failed since (Stats reports not writable).

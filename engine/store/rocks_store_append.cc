@@ -18,11 +18,14 @@
 #include <utility>
 
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/write_batch.h>
 
+#include "engine/store/fault_env.h"
 #include "engine/store/group_builder.h"
 #include "engine/store/keys.h"
 #include "engine/store/records.h"
+#include "engine/store/rocks_recovery.h"
 #include "engine/store/rocks_store.h"
 
 namespace herald {
@@ -39,7 +42,7 @@ Status ReadFailed(const rocksdb::Status& s) {
 }  // namespace
 
 struct RocksStore::Writer {
-  PreparedRequest* request = nullptr;
+  PreparedRequest* request = nullptr;  // null: the writer only makes its leader recover
   size_t events = 0;
   Status status;                        // the request's (or the group write's) error
   std::vector<AppendOutcome> outcomes;  // valid when status is OK
@@ -109,6 +112,9 @@ Result<std::vector<AppendOutcome>> RocksStore::Append(std::string_view key_id,
                                                       const std::vector<Event>& events) {
   if (events.empty()) return std::vector<AppendOutcome>{};
   if (closed_.load()) return Status::Unavailable("store: closing");
+  // After a failed write, prepare against the reopened database (or answer Unavailable
+  // while the disk still refuses writes).
+  if (Status r = RecoverWrites(); !r.ok()) return r;
   PreparedRequest request;
   if (Status s = Prepare(key_id, events, &request); !s.ok()) return s;
   if (after_prepare_hook_) after_prepare_hook_();
@@ -116,6 +122,17 @@ Result<std::vector<AppendOutcome>> RocksStore::Append(std::string_view key_id,
   Writer w;
   w.request = &request;
   w.events = events.size();
+  if (Status s = Enqueue(w); !s.ok()) return s;
+  return std::move(w.outcomes);
+}
+
+Status RocksStore::RecoverWrites() {
+  if (!write_failed_.load()) return Status::Ok();
+  Writer w;  // no request: its group's leader reopens the database, nothing more
+  return Enqueue(w);
+}
+
+Status RocksStore::Enqueue(Writer& w) {
   bool leader;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -125,9 +142,7 @@ Result<std::vector<AppendOutcome>> RocksStore::Append(std::string_view key_id,
   }
   if (!leader) {
     w.Wait();
-    if (w.done)
-      return w.status.ok() ? Result<std::vector<AppendOutcome>>(std::move(w.outcomes))
-                           : Result<std::vector<AppendOutcome>>(w.status);
+    if (w.done) return w.status;
   }
 
   // Leader: take a group from the front of the queue (this writer first), build and write
@@ -171,8 +186,7 @@ Result<std::vector<AppendOutcome>> RocksStore::Append(std::string_view key_id,
   // Until signalled, `next` waits and every later caller queues behind it: no other
   // thread can lead meanwhile.
   if (next != nullptr) next->Signal(&next->lead);
-  if (!w.status.ok()) return w.status;
-  return std::move(w.outcomes);
+  return w.status;
 }
 
 Status RocksStore::Prepare(std::string_view key_id, const std::vector<Event>& events,
@@ -182,6 +196,8 @@ Status RocksStore::Prepare(std::string_view key_id, const std::vector<Event>& ev
   } catch (const std::exception& ex) {
     return Status::InvalidArgument(std::string("store: cannot store event: ") + ex.what());
   }
+  std::shared_lock<std::shared_mutex> lock(db_mu_);  // Reopen waits for these reads
+  if (db_ == nullptr) return Status::Unavailable("store: the database is being reopened");
   if (Status s = Prefetch(request); !s.ok()) return s;
   // Keys the prefetch missed (none, unless RecipientKeysToRead and the build disagree)
   // are read here, after snapshot_gen was noted, so they are as valid as the rest.
@@ -244,14 +260,24 @@ Status RocksStore::Prefetch(PreparedRequest* request) {
 }
 
 Status RocksStore::CommitGroup(const std::vector<Writer*>& group, uint64_t* accepted) {
+  // Before anything is read or numbered: a reopen may bring back a group whose write
+  // failed after its WAL append (Reopen).
+  if (write_failed_.load()) {
+    if (Status s = Reopen(); !s.ok()) return s;
+  }
   const uint64_t gen = ++last_gen_;
   size_t events = 0;
-  for (const Writer* w : group) events += w->events;
+  size_t requests = 0;
+  for (const Writer* w : group) {
+    events += w->events;
+    requests += w->request != nullptr;
+  }
   // Roughly what a typical event's five puts take, so the batch rarely regrows.
   BatchSink sink(cfs_, std::min<size_t>(events, 1 << 14) * 1024);
   Committed fresh(*this);
   GroupBuilder builder(fresh, recent_writes_, gen, last_seq_.load() + 1, clock_.NowMicros(), sink);
   for (Writer* w : group) {
+    if (w->request == nullptr) continue;
     Result<std::vector<AppendOutcome>> r = builder.AddRequest(*w->request);
     if (r.ok()) {
       w->outcomes = std::move(r).value();
@@ -260,7 +286,7 @@ Status RocksStore::CommitGroup(const std::vector<Writer*>& group, uint64_t* acce
     }
   }
   groups_.fetch_add(1, std::memory_order_relaxed);
-  requests_.fetch_add(group.size(), std::memory_order_relaxed);
+  requests_.fetch_add(requests, std::memory_order_relaxed);
   events_.fetch_add(events, std::memory_order_relaxed);
   rebuilt_.fetch_add(builder.rebuilt(), std::memory_order_relaxed);
   // Only duplicates, conflicts or failed requests: nothing new to make durable (every
@@ -285,7 +311,6 @@ Status RocksStore::WriteGroup(BatchSink& sink) {
   if (!sink.status().ok()) {
     return Status::Internal("store: building the write batch: " + sink.status().ToString());
   }
-  if (Status s = RecoverIfNeeded(); !s.ok()) return s;
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync_writes;
   rocksdb::Status s = db_->Write(wo, &sink.batch());
@@ -301,14 +326,28 @@ Status RocksStore::WriteGroup(BatchSink& sink) {
   return Status::Ok();
 }
 
-Status RocksStore::RecoverIfNeeded() {
-  if (!write_failed_.load()) return Status::Ok();
-  // After a failed write RocksDB stops taking writes until the error is cleared; Resume
-  // retries the failed flush/WAL sync and succeeds once the cause (disk full) is gone.
-  rocksdb::Status s = db_->Resume();
-  if (!s.ok()) {
-    return Status::Unavailable("store: storage is not accepting writes: " + s.ToString());
+// The way back after a failed write (rocks_recovery.h: DB::Resume is unsafe in RocksDB
+// 7.8). Leader only. Once a probe file can be written and synced, closes the database and
+// opens it again, holding db_mu_ exclusively so no reader uses the old handles. The open
+// replays the WAL, which may hold a group whose append went through but whose sync failed
+// (its callers got Unavailable): the last seq is read again from the log, and every
+// request prepared before the reopen is rebuilt against the reopened database (the
+// generation floor). A failed open leaves no database: reads answer Unavailable and the
+// next leader tries again.
+Status RocksStore::Reopen() {
+  rocksdb::Env* env = options_.faults ? options_.faults->env() : rocksdb::Env::Default();
+  if (Status p = ProbeWritable(env, options_.path, "store"); !p.ok()) return p;
+  std::unique_lock<std::shared_mutex> lock(db_mu_);
+  CloseRocksDb(&db_, &cfs_);
+  if (Status s = OpenDb(); !s.ok()) {
+    CloseRocksDb(&db_, &cfs_);
+    return Status::Unavailable("store: reopening the database after a failed write: " +
+                               s.ToString());
   }
+  const uint64_t gen = ++last_gen_;
+  recent_writes_.InvalidateBefore(gen);
+  published_gen_.store(gen, std::memory_order_release);
+  write_failed_.store(false);
   return Status::Ok();
 }
 

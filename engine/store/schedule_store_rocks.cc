@@ -10,6 +10,7 @@
 
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/iterator.h>
 #include <rocksdb/options.h>
@@ -19,6 +20,8 @@
 #include <rocksdb/utilities/table_properties_collectors.h>
 #include <rocksdb/write_batch.h>
 
+#include "engine/store/fault_env.h"
+#include "engine/store/rocks_recovery.h"
 #include "engine/store/rocks_status.h"
 #include "engine/store/schedule_codec.h"
 
@@ -37,6 +40,10 @@ constexpr size_t kTombstoneTrigger = 512;
 
 Status ReadError(const rocksdb::Status& s, std::string_view what) {
   return RocksReadError(s, "schedule store", what);
+}
+
+Status Reopening() {
+  return Status::Unavailable("schedule store: the database is being reopened after a fault");
 }
 
 Status OpenError(const rocksdb::Status& s, const std::string& path) {
@@ -73,6 +80,9 @@ Status RocksScheduleStore::OpenDb() {
   // it has flushed; the bound makes the rarely written ones flush instead of pinning it.
   db_options.max_total_wal_size = 64 << 20;
   db_options.keep_log_file_num = 10;
+  // After a failed write the store reopens the database itself (rocks_recovery.h).
+  db_options.listeners.push_back(NoAutoRecoveryListener());
+  if (options_.faults) db_options.env = options_.faults->env();
 
   // create_missing_column_families would happily add our families to the event log's
   // database if the two directories were mixed up in the configuration.
@@ -141,15 +151,45 @@ Status RocksScheduleStore::LoadCounters() {
 }
 
 RocksScheduleStore::~RocksScheduleStore() {
-  if (db_ == nullptr) return;
-  for (rocksdb::ColumnFamilyHandle* h : cfs_) db_->DestroyColumnFamilyHandle(h);
-  db_->Close();  // an error here has nowhere to go; the WAL holds everything written
-  delete db_;
+  CloseRocksDb(&db_, &cfs_);
+}
+
+Status RocksScheduleStore::Reopen() {
+  rocksdb::Env* env = options_.faults ? options_.faults->env() : rocksdb::Env::Default();
+  if (Status p = ProbeWritable(env, options_.path, "schedule store"); !p.ok()) return p;
+  std::unique_lock<std::shared_mutex> db_lock(db_mu_);
+  CloseRocksDb(&db_, &cfs_);
+  counters_ = Counters{};
+  Status s = OpenDb();
+  if (s.ok()) s = LoadCounters();
+  if (!s.ok()) {
+    CloseRocksDb(&db_, &cfs_);
+    return Status::Unavailable("schedule store: reopening the database after a failed write: " +
+                               s.ToString());
+  }
+  write_failed_ = false;
+  return Status::Ok();
 }
 
 void RocksScheduleStore::SetBeforeWriteHookForTesting(std::function<void()> hook) {
   std::lock_guard<std::mutex> lock(commit_mu_);
   before_write_hook_ = std::move(hook);
+}
+
+// A failed reopen left no database: the read retries it first, so reads come back
+// without waiting for a commit.
+Status RocksScheduleStore::LockForRead(std::shared_lock<std::shared_mutex>* lock) {
+  *lock = std::shared_lock<std::shared_mutex>(db_mu_);
+  if (db_ != nullptr) return Status::Ok();
+  lock->unlock();
+  {
+    std::lock_guard<std::mutex> commit_lock(commit_mu_);
+    if (write_failed_) {
+      if (Status r = Reopen(); !r.ok()) return r;
+    }
+  }
+  lock->lock();
+  return db_ != nullptr ? Status::Ok() : Reopening();
 }
 
 Result<std::optional<std::string>> RocksScheduleStore::GetValue(Cf cf, std::string_view key,
@@ -180,6 +220,8 @@ std::optional<std::string> RocksScheduleStore::NewTimerIterator(
 }
 
 Result<uint64_t> RocksScheduleStore::Cursor() {
+  std::shared_lock<std::shared_mutex> db_lock;
+  if (Status s = LockForRead(&db_lock); !s.ok()) return s;
   Result<std::optional<std::string>> value = GetValue(kMeta, kCursorMetaKey, "the cursor");
   if (!value.ok()) return value.status();
   if (!value->has_value()) return uint64_t{0};
@@ -187,6 +229,8 @@ Result<uint64_t> RocksScheduleStore::Cursor() {
 }
 
 Result<std::optional<CaseView>> RocksScheduleStore::GetCase(std::string_view case_id) {
+  std::shared_lock<std::shared_mutex> db_lock;
+  if (Status s = LockForRead(&db_lock); !s.ok()) return s;
   Result<std::optional<std::string>> value = GetValue(kCases, case_id, "case view");
   if (!value.ok()) return value.status();
   if (!value->has_value()) return std::optional<CaseView>();
@@ -196,6 +240,8 @@ Result<std::optional<CaseView>> RocksScheduleStore::GetCase(std::string_view cas
 }
 
 Result<std::optional<Plan>> RocksScheduleStore::GetPlan(const PlanKey& key) {
+  std::shared_lock<std::shared_mutex> db_lock;
+  if (Status s = LockForRead(&db_lock); !s.ok()) return s;
   Result<std::optional<std::string>> value = GetValue(kPlans, PlanStoreKey(key), "plan");
   if (!value.ok()) return value.status();
   if (!value->has_value()) return std::optional<Plan>();
@@ -206,6 +252,8 @@ Result<std::optional<Plan>> RocksScheduleStore::GetPlan(const PlanKey& key) {
 
 Result<std::vector<std::optional<Plan>>> RocksScheduleStore::GetPlans(
     const std::vector<PlanKey>& keys) {
+  std::shared_lock<std::shared_mutex> db_lock;
+  if (Status s = LockForRead(&db_lock); !s.ok()) return s;
   std::vector<std::optional<Plan>> out(keys.size());
   if (keys.empty()) return out;
   std::vector<std::string> encoded;
@@ -227,6 +275,8 @@ Result<std::vector<std::optional<Plan>>> RocksScheduleStore::GetPlans(
 }
 
 Result<std::vector<Plan>> RocksScheduleStore::PlansForCase(std::string_view case_id) {
+  std::shared_lock<std::shared_mutex> db_lock;
+  if (Status s = LockForRead(&db_lock); !s.ok()) return s;
   const std::string prefix = PlanCasePrefix(case_id);
   const std::string upper = PrefixSuccessor(prefix);  // a KS field never ends in 0xFF
   rocksdb::Slice upper_slice(upper);
@@ -248,6 +298,8 @@ Result<std::vector<Plan>> RocksScheduleStore::PlansForCase(std::string_view case
 }
 
 Result<std::vector<TimerEntry>> RocksScheduleStore::DueTimers(Micros now, size_t limit) {
+  std::shared_lock<std::shared_mutex> db_lock;
+  if (Status s = LockForRead(&db_lock); !s.ok()) return s;
   std::vector<TimerEntry> out;
   if (limit == 0) return out;
   // Every key with fire_at <= now sorts below TimerTimeBound(now + 1); at the largest
@@ -273,6 +325,8 @@ Result<std::vector<TimerEntry>> RocksScheduleStore::DueTimers(Micros now, size_t
 }
 
 Result<std::optional<TimerEntry>> RocksScheduleStore::NextTimer() {
+  std::shared_lock<std::shared_mutex> db_lock;
+  if (Status s = LockForRead(&db_lock); !s.ok()) return s;
   std::unique_ptr<rocksdb::Iterator> it;
   std::optional<std::string> head = NewTimerIterator(rocksdb::ReadOptions(), &it);
   if (!head) return std::optional<TimerEntry>();
@@ -287,6 +341,8 @@ Result<std::optional<TimerEntry>> RocksScheduleStore::NextTimer() {
 }
 
 Result<size_t> RocksScheduleStore::PendingTimerCount() {
+  std::shared_lock<std::shared_mutex> db_lock;
+  if (Status s = LockForRead(&db_lock); !s.ok()) return s;
   Result<std::optional<std::string>> value =
       GetValue(kMeta, kPendingTimersMetaKey, "the pending timer count");
   if (!value.ok()) return value.status();
@@ -298,6 +354,8 @@ Result<size_t> RocksScheduleStore::PendingTimerCount() {
 
 Result<std::vector<Micros>> RocksScheduleStore::SendTimes(std::string_view recipient_id,
                                                           std::string_view campaign, Micros since) {
+  std::shared_lock<std::shared_mutex> db_lock;
+  if (Status s = LockForRead(&db_lock); !s.ok()) return s;
   const std::string prefix = SendPrefix(recipient_id, campaign);
   const std::string lower = prefix + TimerTimeBound(since);  // BE(ordered since)
   const std::string upper = PrefixSuccessor(prefix);
@@ -316,6 +374,8 @@ Result<std::vector<Micros>> RocksScheduleStore::SendTimes(std::string_view recip
 }
 
 Result<std::optional<OutboxIntent>> RocksScheduleStore::GetIntent(std::string_view key) {
+  std::shared_lock<std::shared_mutex> db_lock;
+  if (Status s = LockForRead(&db_lock); !s.ok()) return s;
   Result<std::optional<std::string>> value = GetValue(kOutbox, key, "outbox intent");
   if (!value.ok()) return value.status();
   if (!value->has_value()) return std::optional<OutboxIntent>();
@@ -325,6 +385,8 @@ Result<std::optional<OutboxIntent>> RocksScheduleStore::GetIntent(std::string_vi
 }
 
 Result<std::vector<OutboxIntent>> RocksScheduleStore::OutboxAfter(uint64_t after, size_t limit) {
+  std::shared_lock<std::shared_mutex> db_lock;
+  if (Status s = LockForRead(&db_lock); !s.ok()) return s;
   std::vector<OutboxIntent> out;
   if (limit == 0 || after == std::numeric_limits<uint64_t>::max()) return out;
   // The queue and the intents from one snapshot, so a page never names an intent it
@@ -378,6 +440,8 @@ Result<std::vector<OutboxIntent>> RocksScheduleStore::OutboxAfter(uint64_t after
 }
 
 Result<std::vector<PlanRecord>> RocksScheduleStore::RecordsForCase(std::string_view case_id) {
+  std::shared_lock<std::shared_mutex> db_lock;
+  if (Status s = LockForRead(&db_lock); !s.ok()) return s;
   const std::string prefix = RecordCasePrefix(case_id);
   const std::string upper = PrefixSuccessor(prefix);
   rocksdb::Slice upper_slice(upper);
@@ -403,13 +467,8 @@ Status RocksScheduleStore::Commit(const ScheduleBatch& batch) {
 
   std::lock_guard<std::mutex> lock(commit_mu_);
   if (write_failed_) {
-    // RocksDB stops taking writes after a failed one until it is resumed.
-    rocksdb::Status r = db_->Resume();
-    if (!r.ok()) {
-      return Status::Unavailable("schedule store: storage is not writable after a failed write: " +
-                                 r.ToString());
-    }
-    write_failed_ = false;
+    // RocksDB takes no writes after a failed one; Resume is unsafe (rocks_recovery.h).
+    if (Status r = Reopen(); !r.ok()) return r;
   }
 
   Counters next = counters_;

@@ -24,6 +24,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,12 +43,16 @@ struct ReadOptions;
 
 namespace herald {
 
+class StorageFaults;  // fault_env.h
+
 struct ScheduleStoreOptions {
   std::string path;  // data directory; created (with parents) when missing
   // Production: Commit returns only after its write is fsynced. Only tests and
   // benchmarks turn it off (a crash may then lose acknowledged commits).
   bool sync_writes = true;
   size_t block_cache_bytes = 16 << 20;  // shared by all column families
+  // Tests only: a switchable disk fault (fault_env.h) under every file the store writes.
+  std::shared_ptr<StorageFaults> faults;
 };
 
 class RocksScheduleStore final : public ScheduleStore {
@@ -93,7 +98,10 @@ class RocksScheduleStore final : public ScheduleStore {
   //    batch, is dropped (the stored one is kept unchanged); the others get queue_seq =
   //    the last one assigned + 1, in batch order. The caller's queue_seq is ignored.
   //  - Unavailable when the write failed; memory (head of the timer queue, counters) is
-  //    then unchanged. After a failed write the next Commit first asks RocksDB to resume.
+  //    then unchanged. After a failed write the next Commit first closes and reopens the
+  //    database once the disk takes writes again (rocks_recovery.h; until then it answers
+  //    Unavailable). The failed batch may come back with the reopen (its WAL append went
+  //    through, its sync did not): memory is reloaded from what the reopen finds.
   //  - IOError or Corruption when reading what the batch must check (existing intents and
   //    timers) failed.
   Status Commit(const ScheduleBatch& batch) override;
@@ -126,6 +134,10 @@ class RocksScheduleStore final : public ScheduleStore {
 
   RocksScheduleStore(const ScheduleStoreOptions& options, const Clock& clock);
   Status OpenDb();
+  Status Reopen();  // commit_mu_ held
+  // Takes db_mu_ shared for a read, reopening first when a failed reopen left no
+  // database. Unavailable when there is still none.
+  Status LockForRead(std::shared_lock<std::shared_mutex>* lock);
   Status LoadCounters();
   // The first live timer key at or after `from` ("" = the start), or nullopt.
   Result<std::optional<std::string>> FirstTimerKeyFrom(std::string_view from);
@@ -137,6 +149,10 @@ class RocksScheduleStore final : public ScheduleStore {
 
   const ScheduleStoreOptions options_;
   const Clock& clock_;
+  // db_ and cfs_ change only in Reopen, which holds commit_mu_ and then db_mu_
+  // exclusively; readers hold db_mu_ shared, Commit holds commit_mu_. Null after a
+  // failed reopen (reads answer Unavailable).
+  mutable std::shared_mutex db_mu_;
   rocksdb::DB* db_ = nullptr;                      // owned; deleted after the handles
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;  // indexed by Cf
 

@@ -2,6 +2,7 @@
 
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
@@ -13,6 +14,8 @@
 #include <set>
 
 #include "engine/core/sha256.h"
+#include "engine/store/fault_env.h"
+#include "engine/store/rocks_recovery.h"
 #include "engine/store/rocks_status.h"
 #include "engine/store/schedule_codec.h"
 #include "engine/store/track_codec.h"
@@ -58,14 +61,20 @@ Result<std::unique_ptr<RocksTrackStore>> RocksTrackStore::Open(const TrackStoreO
   }
   std::unique_ptr<RocksTrackStore> store(new RocksTrackStore(options));
   if (Status s = store->OpenDb(); !s.ok()) return s;
-  Result<std::optional<std::string>> seq = store->GetValue(kMeta, kEventSeqKey, "the event seq");
+  if (Status s = store->LoadEventSeq(); !s.ok()) return s;
+  return store;
+}
+
+Status RocksTrackStore::LoadEventSeq() {
+  Result<std::optional<std::string>> seq = GetValue(kMeta, kEventSeqKey, "the event seq");
   if (!seq.ok()) return seq.status();
+  event_seq_ = 0;
   if (seq->has_value()) {
     Result<uint64_t> n = DecodeCounter(**seq, kEventSeqKey);
     if (!n.ok()) return n.status();
-    store->event_seq_ = *n;
+    event_seq_ = *n;
   }
-  return store;
+  return Status::Ok();
 }
 
 Status RocksTrackStore::OpenDb() {
@@ -74,6 +83,9 @@ Status RocksTrackStore::OpenDb() {
   db_options.create_missing_column_families = true;
   db_options.max_total_wal_size = 64 << 20;
   db_options.keep_log_file_num = 10;
+  // After a failed write the store reopens the database itself (rocks_recovery.h).
+  db_options.listeners.push_back(NoAutoRecoveryListener());
+  if (options_.faults) db_options.env = options_.faults->env();
   std::vector<std::string> existing;
   if (rocksdb::DB::ListColumnFamilies(db_options, options_.path, &existing).ok()) {
     for (const std::string& name : existing) {
@@ -110,14 +122,39 @@ Status RocksTrackStore::OpenDb() {
 }
 
 RocksTrackStore::~RocksTrackStore() {
-  if (db_ == nullptr) return;
-  for (rocksdb::ColumnFamilyHandle* h : cfs_) db_->DestroyColumnFamilyHandle(h);
-  db_->Close();
-  delete db_;
+  CloseRocksDb(&db_, &cfs_);
+}
+
+Status RocksTrackStore::LockForWrite(std::unique_lock<std::mutex>* lock) {
+  *lock = std::unique_lock<std::mutex>(write_mu_);
+  if (!write_failed_.load()) return Status::Ok();
+  Status s = Reopen();
+  if (!s.ok()) lock->unlock();
+  return s;
+}
+
+// Why close and reopen rather than DB::Resume: rocks_recovery.h.
+Status RocksTrackStore::Reopen() {
+  rocksdb::Env* env = options_.faults ? options_.faults->env() : rocksdb::Env::Default();
+  if (Status p = ProbeWritable(env, options_.path, "track store"); !p.ok()) return p;
+  {
+    std::unique_lock<std::shared_mutex> db_lock(db_mu_);
+    CloseRocksDb(&db_, &cfs_);
+    if (Status s = OpenDb(); !s.ok()) {
+      CloseRocksDb(&db_, &cfs_);
+      return Status::Unavailable("track store: reopening the database after a failed write: " +
+                                 s.ToString());
+    }
+  }
+  if (Status s = LoadEventSeq(); !s.ok()) return s;
+  write_failed_.store(false);
+  return Status::Ok();
 }
 
 Result<std::optional<std::string>> RocksTrackStore::GetValue(Cf cf, std::string_view key,
                                                              std::string_view what) {
+  std::shared_lock<std::shared_mutex> db_lock(db_mu_);
+  if (db_ == nullptr) return Status::Unavailable("track store: the database is being reopened");
   rocksdb::PinnableSlice value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cfs_[cf], ToSlice(key), &value);
   if (s.IsNotFound()) return std::optional<std::string>();
@@ -164,7 +201,8 @@ Status RocksTrackStore::Write(Batch& b, bool sync) {
   wo.sync = sync;
   rocksdb::Status s = db_->Write(wo, &b.wb);
   if (!s.ok()) {
-    db_->Resume();  // lets the next write proceed after a transient error, when it can
+    // RocksDB takes no more writes after this; the next write reopens the database.
+    write_failed_.store(true);
     return Status::Unavailable("track store: write failed: " + s.ToString());
   }
   event_seq_ = b.seq;
@@ -234,7 +272,8 @@ Status RocksTrackStore::RegisterMessages(const std::vector<TrackedMessage>& mess
     if (Status s = CheckRegistration(m); !s.ok()) return s;
   }
   if (messages.empty()) return Status::Ok();
-  std::lock_guard<std::mutex> lock(write_mu_);
+  std::unique_lock<std::mutex> lock;
+  if (Status s = LockForWrite(&lock); !s.ok()) return s;
   Batch b;
   b.seq = event_seq_;
   std::map<std::string, Micros> last_sms;
@@ -283,7 +322,8 @@ Status RocksTrackStore::RecordStatus(std::string_view message_id, MessageStatus 
                                      std::string_view reason) {
   uint32_t slot = 0;
   if (!StatusSlot(status, &slot)) return Status::Ok();
-  std::lock_guard<std::mutex> lock(write_mu_);
+  std::unique_lock<std::mutex> lock;
+  if (Status s = LockForWrite(&lock); !s.ok()) return s;
   Batch b;
   b.seq = event_seq_;
   std::map<std::string, CachedMessage> cache;
@@ -297,7 +337,8 @@ Status RocksTrackStore::RecordStatus(std::string_view message_id, MessageStatus 
 }
 
 Status RocksTrackStore::RecordStatuses(const std::vector<StatusChange>& changes) {
-  std::lock_guard<std::mutex> lock(write_mu_);
+  std::unique_lock<std::mutex> lock;
+  if (Status s = LockForWrite(&lock); !s.ok()) return s;
   Batch b;
   b.seq = event_seq_;
   std::map<std::string, CachedMessage> cache;
@@ -410,7 +451,8 @@ Status RocksTrackStore::RemoveOptOut(Batch& b, const std::string& recipient_id,
 }
 
 Result<SmsKeywordResult> RocksTrackStore::RecordSmsKeyword(const SmsKeywordInput& in) {
-  std::lock_guard<std::mutex> lock(write_mu_);
+  std::unique_lock<std::mutex> lock;
+  if (Status s = LockForWrite(&lock); !s.ok()) return s;
   SmsKeywordResult r;
   const std::string hash = AddressHash(Channel::kSms, in.phone);
   if (hash.empty()) return Status::InvalidArgument("track store: empty phone number");

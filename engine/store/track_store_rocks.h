@@ -27,14 +27,21 @@
 // Addresses are hashed with HMAC-SHA256 under the secret (the message store's), so the
 // same number is the same key and the number itself is never stored.
 //
+// After a failed write (disk full, read-only) the store takes no writes until the disk
+// takes a synced write again; the next write then closes and reopens the database
+// (rocks_recovery.h), as the other stores do. Reads meanwhile answer from the open
+// database; after a failed reopen they answer Unavailable until a write reopens it.
+//
 // Thread safety: every method may be called concurrently; the destructor must not race.
 #pragma once
 
+#include <atomic>
 #include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <set>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -47,6 +54,8 @@ class ColumnFamilyHandle;
 
 namespace herald {
 
+class StorageFaults;  // fault_env.h
+
 struct TrackStoreOptions {
   std::string path;         // created (with parents) when missing
   std::string secret;       // MessageStore::Secret(): keys the address hashes (>= 16 bytes)
@@ -55,6 +64,8 @@ struct TrackStoreOptions {
   bool sync_engagement_writes = false;
   ClassifierOptions classifier;
   size_t block_cache_bytes = 16 << 20;
+  // Tests only: a switchable disk fault (fault_env.h) under every file the store writes.
+  std::shared_ptr<StorageFaults> faults;
 };
 
 class RocksTrackStore final : public TrackStore {
@@ -120,6 +131,9 @@ class RocksTrackStore final : public TrackStore {
 
   explicit RocksTrackStore(TrackStoreOptions options) : options_(std::move(options)) {}
   Status OpenDb();
+  Status LoadEventSeq();
+  // Takes db_mu_ shared (safe with or without write_mu_). Unavailable when a failed
+  // reopen left no database.
   Result<std::optional<std::string>> GetValue(Cf cf, std::string_view key, std::string_view what);
   Result<std::optional<TrackedMessage>> LoadMessage(std::string_view id, std::string* address_hash);
   std::string AddressHash(Channel channel, std::string_view address) const;
@@ -160,10 +174,22 @@ class RocksTrackStore final : public TrackStore {
   struct EngagementWriter;
   void CommitEngagements(const std::vector<EngagementWriter*>& group);
 
+  // Takes write_mu_ for a write; after a failed write first reopens the database
+  // (Reopen). On error nothing may be written and `lock` is released.
+  Status LockForWrite(std::unique_lock<std::mutex>* lock);
+  // Under write_mu_: once the disk takes a synced write, closes and reopens the database
+  // holding db_mu_ exclusively, and reloads event_seq_ (the reopen may bring back a batch
+  // whose sync failed). A failed open leaves no database.
+  Status Reopen();
+
   TrackStoreOptions options_;
-  rocksdb::DB* db_ = nullptr;
+  // db_ and cfs_ change only in Reopen, which holds write_mu_ and db_mu_ exclusively. So a
+  // thread holding write_mu_ uses them freely; reads outside write_mu_ hold db_mu_ shared.
+  mutable std::shared_mutex db_mu_;
+  rocksdb::DB* db_ = nullptr;  // null after a failed reopen
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;
-  std::mutex write_mu_;  // serialises every write
+  std::atomic<bool> write_failed_{false};  // the next write reopens the database
+  std::mutex write_mu_;                    // serialises every write
   std::mutex queue_mu_;  // guards writers_ (never held while waiting for write_mu_)
   std::deque<EngagementWriter*> writers_;
   uint64_t event_seq_ = 0;  // guarded by write_mu_

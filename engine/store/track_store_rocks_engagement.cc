@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <set>
 
 #include "engine/store/rocks_status.h"
@@ -71,7 +72,11 @@ Result<EngagementResult> RocksTrackStore::RecordEngagement(const EngagementInput
 }
 
 void RocksTrackStore::CommitEngagements(const std::vector<EngagementWriter*>& group) {
-  std::lock_guard<std::mutex> lock(write_mu_);
+  std::unique_lock<std::mutex> lock;
+  if (Status s = LockForWrite(&lock); !s.ok()) {
+    for (EngagementWriter* w : group) w->result = s;
+    return;
+  }
   Batch b;
   b.seq = event_seq_;
   bool recorded = false;
@@ -115,6 +120,8 @@ Result<std::vector<RocksTrackStore::EventEntry>> RocksTrackStore::ScanEvents(std
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper_slice;
+  std::shared_lock<std::shared_mutex> db_lock(db_mu_);  // Events() reads without write_mu_
+  if (db_ == nullptr) return Status::Unavailable("track store: the database is being reopened");
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cfs_[kEvents]));
   std::vector<EventEntry> out;
   for (it->Seek(EventKey(id, from, 0)); it->Valid(); it->Next()) {

@@ -27,7 +27,8 @@ Result<std::optional<OptOut>> RocksTrackStore::LiftAddressOptOut(Channel channel
   if (hash.empty()) return Status::InvalidArgument("track store: empty address");
   // Under the write lock, so a STOP or an unsubscribe of the same address is either before
   // the lift (and lifted) or after it (and kept).
-  std::lock_guard<std::mutex> lock(write_mu_);
+  std::unique_lock<std::mutex> lock;
+  if (Status s = LockForWrite(&lock); !s.ok()) return s;
   Result<std::optional<OptOut>> current = GetAddressOptOut(channel, address);
   if (!current.ok() || !current->has_value()) return current;
   Batch b;

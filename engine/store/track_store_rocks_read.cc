@@ -78,7 +78,8 @@ Status RocksTrackStore::PutPreferences(const RecipientPreferences& p) {
       }
     }
   }
-  std::lock_guard<std::mutex> lock(write_mu_);
+  std::unique_lock<std::mutex> lock;
+  if (Status s = LockForWrite(&lock); !s.ok()) return s;
   Batch b;
   b.seq = event_seq_;
   b.wb.Put(cfs_[kPreferences], ToSlice(p.recipient_id), ToSlice(EncodePreferences(p)));
@@ -116,6 +117,8 @@ Result<CampaignReport> RocksTrackStore::Report(const ReportQuery& q) {
   }
   const Micros from = HourStart(q.from);
   CampaignReport report;
+  std::shared_lock<std::shared_mutex> db_lock(db_mu_);
+  if (db_ == nullptr) return Status::Unavailable("track store: the database is being reopened");
   // Calls f(hour, value, value2, encoded row) for the rows of one dimension in range.
   auto scan = [&](CounterDim dim, auto f) -> Status {
     const std::string lower = CounterBound(q.campaign, dim, from);
@@ -204,7 +207,8 @@ Result<PurgeStats> RocksTrackStore::Purge(Micros cutoff) {
   // Raw events, oldest first, in chunks so writers are not held up for long.
   const std::string event_bound = EventTimeKey(cutoff, 0);
   for (;;) {
-    std::lock_guard<std::mutex> lock(write_mu_);
+    std::unique_lock<std::mutex> lock;
+    if (Status s = LockForWrite(&lock); !s.ok()) return s;
     rocksdb::Slice upper(event_bound);
     rocksdb::ReadOptions ro;
     ro.iterate_upper_bound = &upper;
@@ -230,7 +234,8 @@ Result<PurgeStats> RocksTrackStore::Purge(Micros cutoff) {
   std::string time_bound;
   AppendBigEndian64(&time_bound, OrderedMicros(cutoff));
   for (;;) {
-    std::lock_guard<std::mutex> lock(write_mu_);
+    std::unique_lock<std::mutex> lock;
+    if (Status s = LockForWrite(&lock); !s.ok()) return s;
     rocksdb::Slice upper(time_bound);
     rocksdb::ReadOptions ro;
     ro.iterate_upper_bound = &upper;
@@ -263,6 +268,8 @@ Result<PurgeStats> RocksTrackStore::Purge(Micros cutoff) {
   }
   // The WAL holding the personal data is released only when every family has flushed
   // past it; deleted and overwritten values stay in SST files until compaction rewrites them.
+  std::shared_lock<std::shared_mutex> db_lock(db_mu_);
+  if (db_ == nullptr) return Status::Unavailable("track store: the database is being reopened");
   rocksdb::Status fs = db_->Flush(rocksdb::FlushOptions(), cfs_);
   if (!fs.ok()) return Status::IOError("track store: flush failed: " + fs.ToString());
   for (Cf cf : {kEvents, kEventTimes, kMessages, kMessageTimes, kLastSms}) {
@@ -275,6 +282,8 @@ Result<PurgeStats> RocksTrackStore::Purge(Micros cutoff) {
 }
 
 Status RocksTrackStore::CompactAll() {
+  std::shared_lock<std::shared_mutex> db_lock(db_mu_);
+  if (db_ == nullptr) return Status::Unavailable("track store: the database is being reopened");
   for (rocksdb::ColumnFamilyHandle* h : cfs_) {
     rocksdb::CompactRangeOptions o;
     o.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
@@ -286,6 +295,8 @@ Status RocksTrackStore::CompactAll() {
 
 std::string RocksTrackStore::CountersStats() {
   std::string out, v;
+  std::shared_lock<std::shared_mutex> db_lock(db_mu_);
+  if (db_ == nullptr) return "reopening";
   for (const char* p :
        {"rocksdb.num-files-at-level0", "rocksdb.num-entries-active-mem-table",
         "rocksdb.num-entries-imm-mem-tables", "rocksdb.estimate-pending-compaction-bytes"}) {
@@ -304,7 +315,8 @@ Status RocksTrackStore::MergeCountersForTesting(std::string_view campaign, Micro
   m.rule = rule;
   m.locale = locale;
   m.channel = channel;
-  std::lock_guard<std::mutex> lock(write_mu_);
+  std::unique_lock<std::mutex> lock;
+  if (Status s = LockForWrite(&lock); !s.ok()) return s;
   Batch b;
   b.seq = event_seq_;
   for (const auto& [slot, value] : delta) b.Count(m, HourStart(hour_start), slot, value);

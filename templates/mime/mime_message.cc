@@ -15,6 +15,9 @@ namespace herald {
 namespace {
 
 constexpr size_t kMaxLine = 76;
+// An id this long, every byte escaped ("=XX"), and the longest domain still make a
+// Message-ID line under RFC 5322's 998 characters.
+constexpr size_t kMaxMessageIdBytes = 200;
 
 bool IsAscii(std::string_view s) {
   return std::all_of(s.begin(), s.end(),
@@ -233,6 +236,10 @@ Result<std::string> BuildMimeMessage(const MimeMessageSpec& spec) {
   if (FindInvalidUtf8(spec.text)) return Status::InvalidArgument("text: not valid UTF-8");
   if (FindInvalidUtf8(spec.html)) return Status::InvalidArgument("html: not valid UTF-8");
   if (spec.message_id.empty()) return Status::InvalidArgument("message_id: must not be empty");
+  if (spec.message_id.size() > kMaxMessageIdBytes) {
+    return Status::InvalidArgument("message_id: longer than " + std::to_string(kMaxMessageIdBytes) +
+                                   " bytes");
+  }
 
   Result<std::string> from = MailboxHeader("From", "from", spec.from);
   if (!from.ok()) return from.status();

@@ -63,9 +63,10 @@ struct MimeMessageSpec {
   Micros date = 0;                  // the Date header: the injected Clock's NowMicros()
   int date_utc_offset_minutes = 0;  // zone of the Date header (-1439..1439)
 
-  // Message-ID is <message_id@domain>. The id is the caller's (herald's message id, so a
-  // retried message keeps its Message-ID); characters outside RFC 5322 atext are written
-  // as "=XX". The domain is message_id_domain, or the from-address's domain when empty.
+  // Message-ID is <message_id@domain>. The id (1 to 200 bytes) is the caller's (herald's
+  // message id, so a retried message keeps its Message-ID); characters outside RFC 5322
+  // atext are written as "=XX". The domain is message_id_domain, or the from-address's domain when
+  // empty.
   std::string message_id;
   std::string message_id_domain;
 

@@ -11,6 +11,7 @@
 
 #include "engine/core/event.h"
 #include "engine/core/time_format.h"
+#include "engine/core/validate.h"
 
 namespace herald {
 namespace {
@@ -281,6 +282,17 @@ TEST_CASE("JSON syntax errors carry line, column and what was expected") {
   CHECK(overflow.failure->code == "invalid_json");
   CHECK(overflow.failure->column == static_cast<int>(Ev("a").size() + 13 - 1 + 1));
   CHECK(overflow.failure->message.find("number overflow") != std::string::npos);
+
+  // nlohmann quotes the bytes it last read, here the first of a byte order mark inside
+  // the body: the message stays valid UTF-8 (found by tests/fuzz).
+  for (const ParsedBatch& bom :
+       {Json("{\"id\":\xEF\xBB\xBF\"a\"}"), Ndjson("\xEF\xBB\xBF{}\n[\xEF\xBB\xBF]")}) {
+    REQUIRE(bom.failure);
+    CAPTURE(bom.failure->message);
+    CHECK(bom.failure->code == "invalid_json");
+    CHECK_FALSE(FindInvalidUtf8(bom.failure->message));
+    CHECK(bom.failure->message.find("?'") != std::string::npos);
+  }
 }
 
 TEST_CASE("NDJSON: lines, blank lines, CRLF, event indexes") {
@@ -566,6 +578,9 @@ TEST_CASE("depth limits at the recipient and its channels") {
   const std::string channels = Ev("a", R"(,"recipient":{"channels":["sms"]})");
   l.max_depth = 3;
   CHECK_FALSE(Json(channels, l).failure);
+  // The batch array is no level either after a byte order mark (found by tests/fuzz).
+  CHECK_FALSE(Json("[" + channels + "]", l).failure);
+  CHECK_FALSE(Json("\xEF\xBB\xBF [" + channels + "]", l).failure);
   l.max_depth = 2;
   ParsedBatch b = Json(channels, l);
   REQUIRE(b.failure);

@@ -632,13 +632,17 @@ TEST_CASE("YAML syntax errors, empty files, several documents") {
   f.File("a.yaml", "campaign: a\nlocales: [en\n");
   f.File("b.yaml", "# nothing yet\n");
   f.File("c.yaml", WithRule("  - {id: r1, on: e.x, send: t1}\n") + "---\ncampaign: c2\n");
+  // yaml-cpp 0.7's LoadAll never returned on this one, adding empty documents until memory
+  // ran out (found by tests/fuzz).
+  f.File("d.yaml", ",campaign: d\n");
   const Errs errors = f.Errors();
-  REQUIRE(errors.size() == 3);
+  REQUIRE(errors.size() == 4);
   CHECK(errors[0].rfind("a.yaml:", 0) == 0);
   CHECK(errors[0].find("YAML syntax error") != std::string::npos);
   CHECK(errors[1] ==
         "b.yaml:1:1: the file is empty; a campaign needs at least campaign:, locales: and rules:");
   CHECK(errors[2] == "c.yaml:6:1: only one YAML document (one campaign) is allowed per file");
+  CHECK(errors[3] == "d.yaml:1:1: YAML syntax error: unexpected ','");
 }
 
 TEST_CASE("the campaigns directory: unset, empty, missing") {

@@ -127,6 +127,10 @@ TEST_CASE("PositionAt and CaretLine count code points, not bytes") {
   CHECK(CaretLine("\xe4\xbd\xa0\xe5\xa5\xbd x", 7) == "\xe4\xbd\xa0\xe5\xa5\xbd x\n   ^");
   CHECK(CaretLine("a\t=> 1", 2) == "a\t=> 1\n \t^");  // tabs kept for alignment
   CHECK(CaretLine("a\x01=", 2) == "a?=\n  ^");        // controls shown as '?'
+  // Ill-formed UTF-8 (found by tests/fuzz): each byte a '?' of its own, never glued to
+  // the character before it, so the line stays valid UTF-8 and the caret in place.
+  CHECK(CaretLine("not \x95in", 4) == "not ?in\n    ^");
+  CHECK(CaretLine("a\xe2\x82 b", 4) == "a?? b\n    ^");
 
   // Several lines: the caret line shows only the line of the offset.
   const std::string multi = "status == 'x'\n  and b =>\n  or c";
@@ -232,9 +236,18 @@ TEST_CASE("FieldPaths and Fields list what an expression reads") {
   CHECK(MustParse("now > 2026-01-01T00:00:00Z").FieldPaths().empty());
   CHECK(MustParse("[1, 2]").FieldPaths().empty());
 
-  const Expression e = MustParse("state.event.x or event.data.x or x");
+  // A first name made of digits, or starting with one, keeps "state." too: "0" would read
+  // as a number and "2d" as a duration (found by tests/fuzz).
+  CHECK(MustParse("state.0 == state.2d.x").FieldPaths() ==
+        std::vector<std::string>{"state.0", "state.2d.x"});
+  // So does a reserved word in another case: a bare "And" is refused ("write 'and'").
+  CHECK(MustParse("state.And or state.NOW").FieldPaths() ==
+        std::vector<std::string>{"state.And", "state.NOW"});
+
+  const Expression e =
+      MustParse("state.event.x or event.data.x or x or state.0 or state.2d or state.Event");
   const std::vector<FieldRef>& refs = e.Fields();
-  REQUIRE(refs.size() == 3);
+  REQUIRE(refs.size() == 6);
   CHECK(refs[0].root == Root::kState);
   CHECK(refs[0].path == std::vector<std::string>{"event", "x"});
   CHECK(refs[1].root == Root::kEvent);
