@@ -9,6 +9,11 @@
 // GET /reports/login?token= redeems a one-time link from POST /v1/admin/dashboard-links.
 // CSRF: the cookie is SameSite=Strict, and the state-changing POSTs refuse a request
 // whose Origin or Sec-Fetch-Site says it came from another site.
+// Guessing: a sign-in key and a link token are credentials like a Bearer key, so they pass
+// the same failed-attempt limit (AdmitCredential) first, and a wrong one counts. A live
+// session cookie is not checked against the limit: it proves an earlier sign-in, is not
+// guessable (128 random bits), and keeps communicators working while someone behind the
+// same address (a shared NAT or proxy) is blocked.
 #include <memory>
 #include <string>
 
@@ -168,13 +173,29 @@ void CampaignList(ReportState& state, const httplib::Request& req, httplib::Resp
   SendHtml(res, 200, RenderCampaignList(list, "last 30 days (UTC)"));
 }
 
+// The peer may present a credential now; otherwise the sign-in page says when it may
+// (429 with Retry-After).
+bool AdmitSignIn(ReportState& state, const httplib::Request& req, httplib::Response& res,
+                 const std::string& next) {
+  return AdmitCredential(state.limiter, state.metrics, req, res,
+                         [&next](httplib::Response& r, int64_t wait) {
+                           SendHtml(r, 429,
+                                    RenderLoginPage("Too many failed sign-in attempts from your "
+                                                    "network. Try again in " +
+                                                        std::to_string(wait) + " seconds.",
+                                                    next));
+                         });
+}
+
 void LoginForm(ReportState& state, const httplib::Request& req, httplib::Response& res) {
   std::string next = req.get_param_value("next");
   if (!IsDashboardPath(next)) next.clear();
   const std::string token = req.get_param_value("token");
   if (token.empty()) return SendHtml(res, 200, RenderLoginPage("", next));
+  if (!AdmitSignIn(state, req, res, next)) return;
   std::optional<std::string> key_id = state.sessions.RedeemLink(token);
   if (!key_id) {
+    CountCredentialFailure(state.limiter, req);
     return SendHtml(res, 401,
                     RenderLoginPage("This sign-in link has expired or was already used. Sign in "
                                     "with the admin key, or ask for a new link.",
@@ -192,10 +213,13 @@ void LoginPost(ReportState& state, const httplib::Request& req, httplib::Respons
   }
   std::string next = req.get_param_value("next");
   if (!IsDashboardPath(next)) next.clear();
+  if (!AdmitSignIn(state, req, res, next)) return;
   const std::string key = req.get_param_value("key");
   const AuthResult result =
       key.empty() ? AuthResult{} : state.auth.Check("Bearer " + key, Scope::kAdmin);
   if (result.kind != AuthResult::Kind::kOk) {
+    // A wrong key is a guess; an empty form or a valid key without the admin scope is not.
+    if (result.kind == AuthResult::Kind::kInvalid) CountCredentialFailure(state.limiter, req);
     state.metrics.CountRejected("unauthorized", 0);
     return SendHtml(res, 401,
                     RenderLoginPage(result.kind == AuthResult::Kind::kForbidden

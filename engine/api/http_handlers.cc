@@ -105,6 +105,9 @@ nlohmann::json StoredEventView(const StoredEvent& s) {
   j["seq"] = s.seq;
   j["received_at"] = FormatRfc3339(s.received_at);
   j["key_id"] = s.key_id;
+  // Retention removed its data and recipient fields: say so, rather than let the event
+  // read as if it had been posted without them.
+  if (s.redacted) j["redacted"] = true;
   return j;
 }
 

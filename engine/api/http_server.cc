@@ -20,6 +20,30 @@ void SendError(httplib::Response& res, int status, std::string_view code, std::s
   SendJson(res, status, {{"error", std::move(error)}});
 }
 
+bool AdmitCredential(AuthFailureLimiter& limiter, ApiMetrics& metrics, const httplib::Request& req,
+                     httplib::Response& res, const RateLimitedBody& body) {
+  const int64_t wait = limiter.BlockedFor(req.remote_addr);
+  if (wait == 0) return true;
+  // No log line: the address is the only thing worth saying and herald does not log
+  // client addresses; the counter shows that it happens.
+  metrics.CountRejected("rate_limited", 0);
+  res.status = 429;
+  res.set_header("Retry-After", std::to_string(wait));
+  if (body) {
+    body(res, wait);
+  } else {
+    SendError(res, 429, "too_many_requests",
+              "too many failed authentication attempts from this address; retry after " +
+                  std::to_string(wait) + " seconds",
+              {{"retry_after_seconds", wait}});
+  }
+  return false;
+}
+
+void CountCredentialFailure(AuthFailureLimiter& limiter, const httplib::Request& req) {
+  limiter.RecordFailure(req.remote_addr);
+}
+
 CallbackRequest GatewayRequest(const ServerDeps& deps, const httplib::Request& req,
                                const httplib::Params& form) {
   CallbackRequest callback;
@@ -45,7 +69,10 @@ void SendStoreFailure(httplib::Response& res, const Status& status) {
   SendError(res, 500, "internal", "storage error; nothing was acknowledged, retry later");
 }
 
-HttpServer::Impl::Impl(ServerDeps d) : deps(std::move(d)), auth(deps.config->api_keys) {}
+HttpServer::Impl::Impl(ServerDeps d)
+    : deps(std::move(d)),
+      auth(deps.config->api_keys),
+      auth_limiter(*deps.clock, {.max_failures = deps.config->http.auth_failures_per_minute}) {}
 
 void HttpServer::Impl::AddRoute(const std::string& method, const std::string& pattern,
                                 const std::string& openapi_path, Handler handler) {
@@ -98,6 +125,7 @@ void HttpServer::Impl::RegisterRoutes() {
 
 bool HttpServer::Impl::Authorize(const httplib::Request& req, httplib::Response& res, Scope scope,
                                  const ApiKeyConfig** key) {
+  if (!AdmitCredential(auth_limiter, metrics, req, res)) return false;
   const AuthResult result = auth.Check(req.get_header_value("Authorization"), scope);
   switch (result.kind) {
     case AuthResult::Kind::kOk:
@@ -110,6 +138,7 @@ bool HttpServer::Impl::Authorize(const httplib::Request& req, httplib::Response&
       metrics.CountRejected("unauthorized", 0);
       return false;
     case AuthResult::Kind::kInvalid:
+      CountCredentialFailure(auth_limiter, req);
       res.set_header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
       SendError(res, 401, "unauthorized", "unknown API key");
       metrics.CountRejected("unauthorized", 0);

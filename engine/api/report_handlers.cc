@@ -153,7 +153,7 @@ void SendReportCsv(httplib::Response& res, const ReportQuery& q, const CampaignR
 
 void HttpServer::Impl::RegisterReportRoutes() {
   auto state = std::make_shared<ReportState>(
-      deps, auth, metrics,
+      deps, auth, metrics, auth_limiter,
       [this](const httplib::Request& req, httplib::Response& res, const ApiKeyConfig** key) {
         return Authorize(req, res, Scope::kAdmin, key);
       },

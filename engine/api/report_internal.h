@@ -58,17 +58,19 @@ struct ReportState {
                                       const std::string& openapi_path, Handler handler)>;
   using AuthorizeAdmin =
       std::function<bool(const httplib::Request&, httplib::Response&, const ApiKeyConfig**)>;
-  ReportState(const ServerDeps& d, const Authenticator& a, ApiMetrics& m, AuthorizeAdmin authorize,
-              AddRoute add)
+  ReportState(const ServerDeps& d, const Authenticator& a, ApiMetrics& m, AuthFailureLimiter& l,
+              AuthorizeAdmin authorize, AddRoute add)
       : deps(d),
         auth(a),
         metrics(m),
+        limiter(l),
         authorize_admin(std::move(authorize)),
         add_route(std::move(add)),
         sessions(*d.clock) {}
   const ServerDeps& deps;
   const Authenticator& auth;
   ApiMetrics& metrics;
+  AuthFailureLimiter& limiter;     // Impl::auth_limiter: sign-in and one-time links use it too
   AuthorizeAdmin authorize_admin;  // Impl::Authorize with Scope::kAdmin
   AddRoute add_route;              // Impl::AddRoute
   DashboardSessions sessions;

@@ -66,7 +66,7 @@ std::string Messaging::MetricsText() const {
 Result<std::unique_ptr<Messaging>> StartMessaging(const Config& config,
                                                   const CampaignSet& campaigns,
                                                   const TemplateSet& templates,
-                                                  ScheduleStore& schedule, EventLog& log,
+                                                  ScheduleStore& schedule, RocksStore& log,
                                                   const Clock& clock) {
   // The layout refuses a bad colour or URL; better at start-up than on every email.
   if (Status s = ValidateBranding(BrandingFor(config.agency)); !s.ok()) {
@@ -133,7 +133,9 @@ Result<std::unique_ptr<Messaging>> StartMessaging(const Config& config,
   }
   m->worker = std::make_unique<DispatchWorker>(*m->dispatcher, clock, m->callback_sender.get());
   m->worker->Start();
-  m->retention = std::make_unique<RetentionWorker>(config.retention, *m->store, *m->track, clock);
+  // The event log too, bounded by the rule engine's cursor (kept in the schedule store).
+  m->retention = std::make_unique<RetentionWorker>(config.retention, *m->store, *m->track, clock,
+                                                   EventLogRetention{&log, &schedule});
   m->retention->Start();
   return m;
 }

@@ -20,6 +20,7 @@
 #include "engine/dispatch/template_composer.h"
 #include "engine/rules/campaign.h"
 #include "engine/store/message_store_rocks.h"
+#include "engine/store/rocks_store.h"
 #include "engine/store/track_store_rocks.h"
 #include "engine/track/tracking_token.h"
 #include "templates/template_set.h"
@@ -36,7 +37,7 @@ struct Messaging {
   std::unique_ptr<CallbackPoster> callback_poster;  // null when status callbacks are off
   std::unique_ptr<CallbackSender> callback_sender;  // null when status callbacks are off
   std::unique_ptr<DispatchWorker> worker;
-  std::unique_ptr<RetentionWorker> retention;  // retention.pii over both stores
+  std::unique_ptr<RetentionWorker> retention;  // retention.pii: messages, track, event log
 
   // The connector named `name`, or nullptr.
   const Connector* Find(const std::string& name) const {
@@ -54,12 +55,13 @@ struct Messaging {
   ~Messaging();
 };
 
-// Builds everything and starts the worker. Errors (each connector's option problems, a
+// Builds everything and starts the worker; `log` is the event log (the composer reads
+// planning events from it, and retention redacts it). Errors (each connector's option problems, a
 // store that cannot open) are for people: serve prints them and exits 1.
 Result<std::unique_ptr<Messaging>> StartMessaging(const Config& config,
                                                   const CampaignSet& campaigns,
                                                   const TemplateSet& templates,
-                                                  ScheduleStore& schedule, EventLog& log,
+                                                  ScheduleStore& schedule, RocksStore& log,
                                                   const Clock& clock);
 
 }  // namespace herald::cli

@@ -2,32 +2,75 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdint>
+#include <limits>
+
 namespace herald::cli {
 
 RetentionWorker::RetentionWorker(RetentionConfig config, RocksMessageStore& messages,
-                                 TrackStore& track, const Clock& clock)
-    : config_(config), messages_(messages), track_(track), clock_(clock) {}
+                                 TrackStore& track, const Clock& clock, EventLogRetention log)
+    : config_(config), messages_(messages), track_(track), log_(log), clock_(clock) {}
 
 RetentionWorker::~RetentionWorker() {
   Stop();
 }
 
-Status RetentionWorker::RunOnce(size_t* messages, size_t* events) {
+Status RetentionWorker::RunOnce(size_t* messages, size_t* events, size_t* log_events) {
   if (config_.pii_us <= 0) return Status::Ok();
   const Micros cutoff = clock_.NowMicros() - config_.pii_us;
+  // Each store on its own: one that fails (a full disk under data/messages) must not keep
+  // personal data in the others past the window.
+  Status first_error;
+  auto keep_first = [&first_error](const Status& s) {
+    if (!s.ok() && first_error.ok()) first_error = s;
+  };
+  size_t purged_messages = 0, deleted_events = 0, scrubbed = 0, redacted = 0;
   Result<size_t> purged = messages_.PurgePersonalData(cutoff);
-  if (!purged.ok()) return purged.status();
+  if (purged.ok()) {
+    purged_messages = *purged;
+  } else {
+    keep_first(purged.status());
+  }
   Result<PurgeStats> tracked = track_.Purge(cutoff);
-  if (!tracked.ok()) return tracked.status();
-  if (messages != nullptr) *messages = *purged;
-  if (events != nullptr) *events = tracked->events_deleted;
-  if (*purged > 0 || tracked->events_deleted > 0 || tracked->messages_scrubbed > 0) {
+  if (tracked.ok()) {
+    deleted_events = tracked->events_deleted;
+    scrubbed = tracked->messages_scrubbed;
+  } else {
+    keep_first(tracked.status());
+  }
+  if (log_.log != nullptr) {
+    uint64_t consumed = std::numeric_limits<uint64_t>::max();
+    Status bound;
+    if (log_.schedule != nullptr) {
+      Result<uint64_t> cursor = log_.schedule->Cursor();
+      if (cursor.ok()) {
+        consumed = *cursor;
+      } else {
+        bound = cursor.status();
+      }
+    }
+    if (bound.ok()) {
+      Result<RocksStore::EventPurge> log = log_.log->PurgePersonalData(cutoff, consumed);
+      if (log.ok()) {
+        redacted = log->redacted;
+      } else {
+        keep_first(log.status());
+      }
+    } else {
+      keep_first(bound);
+    }
+  }
+  if (messages != nullptr) *messages = purged_messages;
+  if (events != nullptr) *events = deleted_events;
+  if (log_events != nullptr) *log_events = redacted;
+  // Counts only: never an address, an id or case data.
+  if (purged_messages > 0 || deleted_events > 0 || scrubbed > 0 || redacted > 0) {
     spdlog::info(
         "retention: purged personal data of {} message(s), {} tracking event(s), {} tracked "
-        "message(s)",
-        *purged, tracked->events_deleted, tracked->messages_scrubbed);
+        "message(s), {} logged event(s)",
+        purged_messages, deleted_events, scrubbed, redacted);
   }
-  return Status::Ok();
+  return first_error;
 }
 
 void RetentionWorker::Start() {

@@ -389,6 +389,13 @@ void Loader::ReadHttp(const YamlEntry& e) {
       h.read_timeout_seconds = static_cast<uint32_t>(*n);
     }
   }
+  // 0 turns the limit off, for a proxy that limits instead. The ceiling only catches
+  // nonsense: a limit that high is no limit at all.
+  if (auto v = map.Take("auth_failures_per_minute")) {
+    if (auto n = ReadInteger(*v, 0, 1000000, &diag_)) {
+      h.auth_failures_per_minute = static_cast<uint32_t>(*n);
+    }
+  }
   map.RejectUnknown();
 }
 

@@ -40,6 +40,10 @@ struct HttpConfig {
   uint32_t threads = 64;  // worker pool; each keep-alive connection holds one
   uint32_t keep_alive_max_requests = 100000;
   uint32_t read_timeout_seconds = 30;
+  // Failed authentication attempts (unknown key, bad sign-in, bad one-time link) one client
+  // address may make within a minute; the one that reaches it blocks the address (429) for
+  // a minute (engine/api/auth_failure_limiter.h). 0: no limit (the proxy limits).
+  uint32_t auth_failures_per_minute = 20;
 };
 
 struct ConnectorConfig {

@@ -73,6 +73,7 @@ nlohmann::json StoredEventToJson(const StoredEvent& s) {
   j["key_id"] = s.key_id;
   j["received_at_us"] = s.received_at;
   j["occurred_at_us"] = s.event.occurred_at_us;
+  if (s.redacted) j["redacted"] = true;
   return j;
 }
 
@@ -82,6 +83,7 @@ StoredEvent StoredEventFromJson(const nlohmann::json& j) {
   s.key_id = j.at("key_id").get<std::string>();
   s.received_at = j.at("received_at_us").get<Micros>();
   s.event = EventFromJson(j);
+  if (auto it = j.find("redacted"); it != j.end()) s.redacted = it->get<bool>();
   return s;
 }
 

@@ -51,6 +51,9 @@ struct StoredEvent {
   std::string key_id;      // the API key that posted it
   Micros received_at = 0;  // engine clock when the batch was accepted
   Event event;
+  // Retention removed the event's personal data (`data` and the recipient's fields but
+  // its id): `event` holds what is left, which is not what was posted.
+  bool redacted = false;
 };
 
 // JSON forms. EventToJson produces exactly the public event contract (fields absent

@@ -15,6 +15,10 @@ namespace {
 
 constexpr char kVersion1 = 1;
 constexpr char kVersion2 = 2;
+// `events` only: a flags byte after the times (records.h). Written by retention alone,
+// so the appenders' fixed offsets (SetEventReceivedAt) never see it.
+constexpr char kVersion3 = 3;
+constexpr uint8_t kEventRedacted = 1;
 
 // Event value offsets.
 constexpr size_t kReceivedAtOffset = 1;
@@ -270,11 +274,17 @@ void SetEventReceivedAt(std::string* value, Micros received_at) {
 
 Result<StoredEvent> DecodeStoredEvent(uint64_t seq, std::string_view value) {
   Reader in(value);
-  if (in.Byte() != kVersion2) return BadRecord("event");
+  const uint8_t version = in.Byte();
+  if (version != kVersion2 && version != kVersion3) return BadRecord("event");
   StoredEvent s;
   s.seq = seq;
   s.received_at = static_cast<Micros>(in.U64());
   const auto occurred_at_us = static_cast<Micros>(in.U64());
+  if (version == kVersion3) {
+    const uint8_t flags = in.Byte();
+    if ((flags & ~kEventRedacted) != 0) return BadRecord("event");
+    s.redacted = (flags & kEventRedacted) != 0;
+  }
   s.key_id = std::string(in.LengthPrefixed());
   if (!in.ok()) return BadRecord("event");
   try {
@@ -284,6 +294,46 @@ Result<StoredEvent> DecodeStoredEvent(uint64_t seq, std::string_view value) {
   }
   s.event.occurred_at_us = occurred_at_us;
   return s;
+}
+
+Result<Micros> PeekEventReceivedAt(std::string_view value) {
+  Reader in(value);
+  const uint8_t version = in.Byte();
+  const auto received_at = static_cast<Micros>(in.U64());
+  if (!in.ok() || (version != kVersion2 && version != kVersion3)) return BadRecord("event");
+  return received_at;
+}
+
+bool IsRedactedEventValue(std::string_view value) {
+  return value.size() > kEventHeaderBytes && value[0] == kVersion3 &&
+         (static_cast<uint8_t>(value[kEventHeaderBytes]) & kEventRedacted) != 0;
+}
+
+Event RedactedEvent(const Event& e) {
+  Event r;
+  r.id = e.id;
+  r.case_id = e.case_id;
+  r.type = e.type;
+  r.occurred_at = e.occurred_at;
+  r.occurred_at_us = e.occurred_at_us;
+  // The recipient id says whom the case wrote to without saying how to reach them; kept
+  // like the case id. An anonymous recipient (no id) leaves nothing worth keeping.
+  if (e.recipient && !e.recipient->id.empty()) {
+    r.recipient.emplace();
+    r.recipient->id = e.recipient->id;
+  }
+  return r;
+}
+
+std::string EncodeRedactedEventValue(const StoredEvent& s) {
+  std::string out;
+  out.push_back(kVersion3);
+  AppendMicros(&out, s.received_at);
+  AppendMicros(&out, s.event.occurred_at_us);
+  out.push_back(static_cast<char>(kEventRedacted));
+  AppendLengthPrefixed(&out, s.key_id);
+  AppendCanonicalEventJson(&out, RedactedEvent(s.event));
+  return out;
 }
 
 RecipientFields FieldsOf(const Recipient& r) {

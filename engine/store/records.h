@@ -6,6 +6,8 @@
 // big-endian length + bytes):
 //
 //   events      2  BE(received_at) BE(occurred_at_us) LP(key_id) event JSON
+//               3  BE(received_at) BE(occurred_at_us) u8(flags: 1 redacted) LP(key_id)
+//                  event JSON (only written by retention; appends write version 2)
 //   cases       2  BE(last_seq) BE(event_count) BE(created_at) BE(updated_at)
 //                  u8(has recipient) [recipient fields] CBOR(state)
 //   recipients  2  recipient fields
@@ -44,7 +46,22 @@ std::string EncodeEventValue(std::string_view key_id, const Event& e, std::strin
 inline constexpr size_t kFingerprintBytes = 64;
 void FingerprintOf(std::string_view event_json, char out[kFingerprintBytes]);
 void SetEventReceivedAt(std::string* value, Micros received_at);
+// Decodes version 2 and 3 values; a version 3 value with the redacted flag decodes with
+// StoredEvent::redacted set.
 Result<StoredEvent> DecodeStoredEvent(uint64_t seq, std::string_view value);
+
+// Retention. The received_at of an `events` value, read from its header alone (the purge
+// walks the log by it without parsing JSON); Corruption for an unknown version.
+Result<Micros> PeekEventReceivedAt(std::string_view value);
+// Whether an `events` value is already redacted (false for anything undecodable).
+bool IsRedactedEventValue(std::string_view value);
+// `e` without its personal data: no `data`, and of the recipient only its id (dropped
+// entirely when it has none). Ids, type, case id and both times stay.
+Event RedactedEvent(const Event& e);
+// The version 3 value of `s` redacted (RedactedEvent), flagged so readers know. The
+// idempotency entry keeps the fingerprint of the event as posted, so reposts still
+// compare against the original content.
+std::string EncodeRedactedEventValue(const StoredEvent& s);
 
 // A recipient's fields as views into an encoded value or into a Recipient, for folding
 // updates without copying strings. Views must not outlive what they point into.

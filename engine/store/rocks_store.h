@@ -120,6 +120,38 @@ class RocksStore final : public EventLog, public CaseStore, public CursorStore {
   // tests; not needed in normal operation.
   Status CompactAll();
 
+  // Retention (`retention.pii`; rocks_store_purge.cc). Redacts the events received
+  // (received_at, the store's clock at acceptance) before `cutoff`: each is rewritten
+  // without `data` and with only its recipient's id, flagged redacted (reads return
+  // StoredEvent::redacted), then every family is flushed and the redacted range of
+  // `events` compacted so the old bytes leave the WAL and table files. Ids, type, case
+  // id, times, seq and key id stay; `cases`, `recipients`, `case_events` and
+  // `idempotency` are not touched, so case state, counts, idempotency (the entries keep
+  // the original fingerprint: a repost is still a duplicate, or a conflict) and seqs
+  // are unchanged.
+  //
+  // Redaction only moves forward through the log, from a persisted cursor (meta
+  // `retention/redacted_through`): it stops at the first event received at or after
+  // `cutoff` (receive times follow the wall clock, which may step back, so stopping there
+  // is conservative), after `consumed_through` (how far consumers outside this store, the
+  // rule engine's cursor in the schedule store, have read) and after the lowest cursor
+  // saved here with SaveCursor, so no consumer reads an event redacted before it was
+  // processed (so the cursor of a consumer that no longer runs holds retention back).
+  // Everything up to RedactedThrough() is redacted; nothing after it is.
+  //
+  // Writes go in chunks of 1000 events, each one WriteBatch with the cursor, each
+  // holding db_mu_ shared (never across chunks), so appends proceed meanwhile; they touch
+  // only `events` values at or below LastSequence() and `meta` keys of their own, which
+  // the group-commit leader never reads. A failed write returns Unavailable and makes the
+  // next write reopen the database, like SaveCursor. Concurrent calls are serialized.
+  struct EventPurge {
+    size_t redacted = 0;            // events rewritten by this call
+    uint64_t redacted_through = 0;  // the cursor after it
+  };
+  Result<EventPurge> PurgePersonalData(Micros cutoff, uint64_t consumed_through);
+  // The seq through which the log is redacted (0: nothing yet).
+  Result<uint64_t> RedactedThrough();
+
   // Stops accepting appends (later calls return Unavailable) and waits until the queued
   // ones finished. Reads keep working until destruction. Idempotent.
   void Close();
@@ -151,6 +183,16 @@ class RocksStore final : public EventLog, public CaseStore, public CursorStore {
   // Leader only, without mu_: builds and writes one group; on success sets `accepted`.
   Status CommitGroup(const std::vector<Writer*>& group, uint64_t* accepted);
   Status WriteGroup(BatchSink& batch);
+  // Retention helpers (rocks_store_purge.cc); callers hold db_mu_ shared.
+  Result<uint64_t> ReadMetaSeq(std::string_view key);
+  Result<uint64_t> LowestConsumerCursor();
+  // Redacts up to `limit` events after `from` and up to `bound` received before `cutoff`,
+  // in one write with the cursor. Sets *through to the cursor written, *stop when it met
+  // an event received at or after the cutoff.
+  Status RedactChunk(Micros cutoff, uint64_t from, uint64_t bound, size_t* redacted,
+                     uint64_t* through, bool* stop);
+  // Flushes every family and compacts `events` over (from, through].
+  Status CompactRedacted(uint64_t from, uint64_t through);
 
   const StoreOptions options_;
   const Clock& clock_;
@@ -181,6 +223,7 @@ class RocksStore final : public EventLog, public CaseStore, public CursorStore {
   std::function<void()> after_prepare_hook_;
   // Set when a write failed; the next leader reopens the database first (Reopen).
   std::atomic<bool> write_failed_{false};
+  std::mutex purge_mu_;  // one PurgePersonalData at a time (it owns the retention cursors)
   // RocksDB's cumulative background-error count at the last successful write: a higher
   // count means a flush or compaction failed since (Stats reports not writable).
   std::atomic<uint64_t> background_errors_seen_{0};

@@ -50,6 +50,45 @@ TEST_CASE("a case's state is its events' data merged as JSON Merge Patch") {
   CHECK(c["events"][1]["data"]["worker"].is_null());  // the patch is kept as posted
 }
 
+TEST_CASE("after retention the API shows old events redacted; the case state stays") {
+  TestServer s;
+  json e = MakeEvent("1", "case-9", {{"status", "documents_requested"}, {"ssn_last4", "1234"}});
+  e["recipient"] = {{"id", "person-4"}, {"email", "ana@example.org"}, {"locale", "es-MX"}};
+  REQUIRE(s.Post(json::array({e}).dump())->status == 202);
+  s.clock().Advance(10LL * 24 * 3600 * 1000000);
+  json later = MakeEvent("2", "case-9", {{"status", "interview_scheduled"}});
+  REQUIRE(s.Post(json::array({later}).dump())->status == 202);
+  auto purged = s.store().PurgePersonalData(s.clock().NowMicros() - 1, UINT64_MAX);
+  REQUIRE_MESSAGE(purged.ok(), purged.status().ToString());
+  CHECK(purged->redacted == 1);
+
+  auto r = s.Get("/v1/events?after=0");
+  REQUIRE(r);
+  REQUIRE(r->status == 200);
+  const std::string body = r->body;
+  CHECK(body.find("ana@example.org") == std::string::npos);
+  CHECK(body.find("1234") == std::string::npos);
+  json log = Body(r);
+  REQUIRE(log["events"].size() == 2);
+  const json& old = log["events"][0];
+  CHECK(old["id"] == "1");
+  CHECK(old["redacted"] == true);
+  CHECK_FALSE(old.contains("data"));
+  CHECK(old["recipient"] == json({{"id", "person-4"}}));
+  CHECK_FALSE(log["events"][1].contains("redacted"));
+  CHECK(log["events"][1]["data"]["status"] == "interview_scheduled");
+
+  // The case's current state is live state, kept (docs/security.md says what remains).
+  json c = Body(s.Get("/v1/cases/case-9"));
+  CHECK(c["state"]["status"] == "interview_scheduled");
+  CHECK(c["events"][0]["redacted"] == true);
+  // A repost of the redacted event is still the duplicate it was.
+  auto again = s.Post(json::array({e}).dump());
+  REQUIRE(again);
+  CHECK(again->status == 202);
+  CHECK(Body(again)["results"][0]["status"] == "duplicate");
+}
+
 TEST_CASE("an unknown case is a 404") {
   TestServer s;
   auto r = s.Get("/v1/cases/nobody");

@@ -461,12 +461,33 @@ TEST_CASE("limits and http settings") {
   CHECK(load.config->http.threads == 2);
   CHECK(load.config->http.keep_alive_max_requests == 10);
   CHECK(load.config->http.read_timeout_seconds == 5);
+  CHECK(load.config->http.auth_failures_per_minute == 20);  // the default
   CHECK(OnlyError(Load(kKeys + "limits: {max_json_depth: 513}\n")) ==
         "t.yaml:3:26: max_json_depth: must be between 1 and 512, got 513");
   CHECK(OnlyError(Load(kKeys + "limits: {max_body_bytes: -1}\n")).find("must be between 1") !=
         std::string::npos);
   CHECK(OnlyError(Load(kKeys + "limits: {max_body_bytes: 99999999999999999999999}\n"))
             .find("must be between 1") != std::string::npos);
+}
+
+TEST_CASE("http.auth_failures_per_minute: a count, 0 turns the limit off") {
+  ConfigLoad load = Load(kKeys + "http:\n  auth_failures_per_minute: 100\n");
+  REQUIRE(load.config);
+  CHECK(load.config->http.auth_failures_per_minute == 100);
+  load = Load(kKeys + "http: {auth_failures_per_minute: 0}\n");
+  REQUIRE(load.config);
+  CHECK(load.config->http.auth_failures_per_minute == 0);
+  CHECK(OnlyError(Load(kKeys + "http:\n  auth_failures_per_minute: -1\n")) ==
+        "t.yaml:4:29: auth_failures_per_minute: must be between 0 and 1000000, got -1");
+  CHECK(OnlyError(Load(kKeys + "http:\n  auth_failures_per_minute: 1000001\n")) ==
+        "t.yaml:4:29: auth_failures_per_minute: must be between 0 and 1000000, got 1000001");
+  CHECK(OnlyError(Load(kKeys + "http:\n  auth_failures_per_minute: twenty\n")) ==
+        "t.yaml:4:29: auth_failures_per_minute: expected an integer, got 'twenty'");
+  CHECK(OnlyError(Load(kKeys + "http:\n  auth_failures_per_minute: 2.5\n")).find("t.yaml:4:29:") ==
+        0);
+  CHECK(OnlyError(Load(kKeys + "http:\n  auth_failures_per_minute:\n")).find("t.yaml:4:") == 0);
+  CHECK(OnlyError(Load(kKeys + "http:\n  auth_failure_per_minute: 5\n"))
+            .find("did you mean 'auth_failures_per_minute'") != std::string::npos);
 }
 
 TEST_CASE("api_keys is required and non-empty; scopes are checked") {
