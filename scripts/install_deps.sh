@@ -16,6 +16,8 @@ PACKAGES=(
   # tools used by tests and benchmarks; chromium: the dashboard's browser test
   # (tests/report/dashboard_browser_test.cc), which fails without it
   curl python3 python3-aiosmtpd tzdata chromium
+  # fuzzing (scripts/fuzz.sh): clang with ASan/UBSan, and libFuzzer (libclang_rt.fuzzer)
+  clang libclang-rt-14-dev
 )
 if [[ "${1:-}" == "--bench" ]]; then
   # postfix: only for its smtp-sink and smtp-source (bench/run_messages_bench.sh). Preseeded

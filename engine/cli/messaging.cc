@@ -133,7 +133,9 @@ Result<std::unique_ptr<Messaging>> StartMessaging(const Config& config,
   }
   m->worker = std::make_unique<DispatchWorker>(*m->dispatcher, clock, m->callback_sender.get());
   m->worker->Start();
-  // The event log too, bounded by the rule engine's cursor (kept in the schedule store).
+  // The event log too, bounded by the rule engine's cursor and by the events pending
+  // reminders and uncomposed intents still read (both from the schedule store, with
+  // dispatch's outbox cursor from m->store).
   m->retention = std::make_unique<RetentionWorker>(config.retention, *m->store, *m->track, clock,
                                                    EventLogRetention{&log, &schedule});
   m->retention->Start();

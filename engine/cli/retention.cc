@@ -42,11 +42,11 @@ Status RetentionWorker::RunOnce(size_t* messages, size_t* events, size_t* log_ev
     uint64_t consumed = std::numeric_limits<uint64_t>::max();
     Status bound;
     if (log_.schedule != nullptr) {
-      Result<uint64_t> cursor = log_.schedule->Cursor();
-      if (cursor.ok()) {
-        consumed = *cursor;
+      Result<uint64_t> held = NeededThrough();
+      if (held.ok()) {
+        consumed = *held;
       } else {
-        bound = cursor.status();
+        bound = held.status();
       }
     }
     if (bound.ok()) {
@@ -71,6 +71,24 @@ Status RetentionWorker::RunOnce(size_t* messages, size_t* events, size_t* log_ev
         purged_messages, deleted_events, scrubbed, redacted);
   }
   return first_error;
+}
+
+Result<uint64_t> RetentionWorker::NeededThrough() {
+  // The rule engine's cursor first: a plan it makes after this read has a planned_seq
+  // above it. Dispatch's outbox cursor may be read at any time (every intent at or below
+  // it is composed already); LowestNeededEventSeq then reads the pending plans before the
+  // intents after it, so a timer that fires meanwhile is seen one way or the other.
+  Result<uint64_t> cursor = log_.schedule->Cursor();
+  if (!cursor.ok()) return cursor.status();
+  Result<uint64_t> composed = messages_.OutboxCursor();
+  if (!composed.ok()) return composed.status();
+  Result<uint64_t> needed = log_.schedule->LowestNeededEventSeq(*composed);
+  if (!needed.ok()) return needed.status();
+  if (*needed == ScheduleStore::kNoEventNeeded || *needed > *cursor) return *cursor;
+  // A count only, never an event's content.
+  spdlog::debug("retention: {} logged event(s) read by the rule engine wait for pending reminders",
+                *cursor - (*needed - 1));
+  return *needed - 1;  // planned_seq >= 1 (0 names no event)
 }
 
 void RetentionWorker::Start() {

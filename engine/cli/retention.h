@@ -4,8 +4,8 @@
 // gateways), the track store (raw opens and clicks with their IPs and user agents,
 // recipient ids and address hashes), leaving the report counters, and the event log (each
 // old event's data and recipient fields; RocksStore::PurgePersonalData), leaving the live
-// case state. The first purge runs at start, so a window shortened in the configuration
-// applies at once.
+// case state and the events pending reminders still read (EventLogRetention). The first
+// purge runs at start, so a window shortened in the configuration applies at once.
 //
 // Tests call RunOnce with a FakeClock; the thread is the only part that waits for real
 // time. Thread safety: Start/Stop from one thread; RunOnce not concurrently with the
@@ -26,9 +26,19 @@
 
 namespace herald::cli {
 
-// The event log's part of retention. The rule engine keeps its cursor in the log in the
-// schedule store (in the same write as the plans it derives), so redaction is bounded by
-// schedule->Cursor(): an event is never redacted before the rule engine has read it.
+// The event log's part of retention. An event is redacted only once nothing will read it
+// again, so redaction is bounded (consumed_through of RocksStore::PurgePersonalData) by:
+//  - schedule->Cursor(): the rule engine keeps its cursor in the schedule store (in the
+//    same write as the plans it derives); an event is never redacted before it is read;
+//  - schedule->LowestNeededEventSeq(dispatch's outbox cursor) - 1: a pending reminder
+//    (`after: 45d` under `pii: 30d`, `every:` with `times:`) reads the event that
+//    planned it: dispatch renders `event.*` from it when it composes each occurrence,
+//    and a campaign reload re-plans (and re-evaluates) the plan from it. So that event
+//    keeps its data until the plan is done or cancelled and its intents are composed. Redaction is
+//    a prefix of the log, so such an event holds back the ones after it too; they are redacted in
+//    the first run after it settles.
+// The cursor is read before the plans, so the bound can only be too low, never too high,
+// whatever the workers commit meanwhile.
 struct EventLogRetention {
   RocksStore* log = nullptr;          // null: the event log is not purged
   ScheduleStore* schedule = nullptr;  // null: no consumer outside the log (tests, tools)
@@ -56,6 +66,9 @@ class RetentionWorker {
 
  private:
   void Run();
+  // The seq through which the event log may be redacted (see EventLogRetention);
+  // log_.schedule is set.
+  Result<uint64_t> NeededThrough();
 
   const RetentionConfig config_;
   RocksMessageStore& messages_;

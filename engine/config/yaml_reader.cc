@@ -312,17 +312,27 @@ YamlDocuments LoadYamlDocuments(const std::string& text) {
   std::istringstream in(text);
   YAML::Parser parser(in);
   DocumentRoots documents;
-  for (int i = 0; i < 2; ++i) {  // the document the loaders read, and one to report
+  // The document the loaders read, one to report, and one more: a parser stuck on a
+  // token after a first document that did consume something ("- a\n,") shows as two
+  // documents at the same place, the second and the third.
+  for (int i = 0; i < 3; ++i) {
     if (!parser.HandleNextDocument(documents)) break;
   }
   const std::vector<YAML::Mark>& roots = documents.roots;
   YamlDocuments out;
   if (roots.empty()) return out;
-  if (roots.size() > 1 && roots[1].pos <= roots[0].pos) {
+  for (size_t i = 1; i < roots.size(); ++i) {
+    if (roots[i].pos > roots[i - 1].pos) continue;
     // A document that consumed nothing: yaml-cpp 0.7 stuck on a token it cannot place.
-    const char c = static_cast<size_t>(roots[1].pos) < text.size() ? text[roots[1].pos] : ' ';
+    // Named when the mark is an offset in `text`: a UTF-8 file (yaml-cpp counts UTF-16
+    // and UTF-32 input in characters), after the byte order mark it skipped.
+    const bool utf8 = text.find('\0') == std::string::npos && !text.starts_with("\xFE\xFF") &&
+                      !text.starts_with("\xFF\xFE");
+    const size_t at =
+        static_cast<size_t>(roots[i].pos) + (text.starts_with("\xEF\xBB\xBF") ? 3 : 0);
+    const char c = utf8 && at < text.size() ? text[at] : ' ';
     throw YAML::ParserException(
-        roots[1], c > ' ' && c < 0x7f ? std::string("unexpected '") + c + "'" : "unexpected text");
+        roots[i], c > ' ' && c < 0x7f ? std::string("unexpected '") + c + "'" : "unexpected text");
   }
   out.empty = false;
   out.first = YAML::Load(text);

@@ -28,8 +28,9 @@ namespace herald {
 // took from YAML::LoadAll, which yaml-cpp 0.7 never returns from on some malformed streams
 // (one starting with ',' yields empty documents without end, growing memory until the
 // process dies: jbeder/yaml-cpp#1040, fixed upstream by PR #1319; found by tests/fuzz).
-// This reads two documents at most, and refuses a document that does not move the parser
-// forward. Throws yaml-cpp's ParserException for a syntax error, as LoadAll does.
+// This reads three documents at most, and refuses a document that does not move the
+// parser forward ("unexpected ','"). Throws yaml-cpp's ParserException for a syntax
+// error, as LoadAll does.
 struct YamlDocuments {
   YAML::Node first;   // Null when the stream holds no document (only comments or nothing)
   bool empty = true;  // no document at all

@@ -13,7 +13,9 @@
 // never an error.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -190,9 +192,80 @@ class ScheduleStore {
   // Records of a case's plans, oldest first.
   virtual Result<std::vector<PlanRecord>> RecordsForCase(std::string_view case_id) = 0;
 
+  // What LowestNeededEventSeq returns when no event is needed.
+  static constexpr uint64_t kNoEventNeeded = std::numeric_limits<uint64_t>::max();
+
+  // The lowest log seq some send still reads back, for the event log's retention (an
+  // event redacted before then would make a reminder go out without its `event.*`
+  // fields, or evaluate differently): the smallest planned_seq of (a) every pending plan
+  // (its next occurrence is composed from that event; a reload re-plans it from it) and
+  // (b) the plan of every intent with queue_seq > outbox_after, which dispatch has not
+  // composed yet (the composer reads the plan's planned_seq when it renders).
+  // `outbox_after` is dispatch's outbox cursor (MessageStore::OutboxCursor); a lower
+  // value only keeps more. Done and cancelled plans need nothing once their intents are
+  // composed. kNoEventNeeded when nothing is needed.
+  //
+  // (a) is read before (b), so a timer that fires in between is seen either as pending
+  // or as an intent. It does not cover events the rule engine has not read yet: bound
+  // retention by Cursor() as well, read before this call.
+  //
+  // The default reads every timer through DueTimers and the plans through GetPlans;
+  // stores override (a) with a scan that does not hold every timer in memory.
+  virtual Result<uint64_t> LowestNeededEventSeq(uint64_t outbox_after) {
+    Result<std::vector<TimerEntry>> timers =
+        DueTimers(std::numeric_limits<Micros>::max(), std::numeric_limits<size_t>::max());
+    if (!timers.ok()) return timers.status();
+    std::vector<PlanKey> keys;
+    keys.reserve(timers->size());
+    for (TimerEntry& t : *timers) keys.push_back(std::move(t.plan));
+    Result<uint64_t> pending = LowestPlannedSeq(keys, /*pending_only=*/true);
+    if (!pending.ok()) return pending;
+    Result<uint64_t> queued = LowestPlannedSeqOfOutbox(outbox_after);
+    if (!queued.ok()) return queued;
+    return std::min(*pending, *queued);
+  }
+
   // Applies `batch` atomically and durably (synced when the store was opened so).
   // Unavailable when storage cannot take writes; then nothing was applied.
   virtual Status Commit(const ScheduleBatch& batch) = 0;
+
+ protected:
+  // The smallest planned_seq of the plans `keys` name (only the pending ones when
+  // pending_only); kNoEventNeeded when there is none. Absent plans are skipped, and so is
+  // planned_seq 0 (planned by no event: nothing to read back).
+  Result<uint64_t> LowestPlannedSeq(const std::vector<PlanKey>& keys, bool pending_only) {
+    Result<std::vector<std::optional<Plan>>> plans = GetPlans(keys);
+    if (!plans.ok()) return plans.status();
+    uint64_t lowest = kNoEventNeeded;
+    for (const std::optional<Plan>& p : *plans) {
+      if (!p || p->planned_seq == 0 || (pending_only && p->status != PlanStatus::kPending)) {
+        continue;
+      }
+      lowest = std::min(lowest, p->planned_seq);
+    }
+    return lowest;
+  }
+  // Part (b) of LowestNeededEventSeq: the plans of the intents after `outbox_after`, a
+  // page at a time (dispatch is normally right behind the firer, so there are few).
+  Result<uint64_t> LowestPlannedSeqOfOutbox(uint64_t outbox_after) {
+    constexpr size_t kPage = 1000;
+    uint64_t lowest = kNoEventNeeded;
+    for (uint64_t after = outbox_after;;) {
+      Result<std::vector<OutboxIntent>> intents = OutboxAfter(after, kPage);
+      if (!intents.ok()) return intents.status();
+      if (intents->empty()) break;
+      std::vector<PlanKey> keys;
+      keys.reserve(intents->size());
+      for (const OutboxIntent& i : *intents) keys.push_back(i.plan);
+      // Any status: the plan may be done (its last occurrence) or already re-planned.
+      Result<uint64_t> page = LowestPlannedSeq(keys, /*pending_only=*/false);
+      if (!page.ok()) return page;
+      lowest = std::min(lowest, *page);
+      after = intents->back().queue_seq;
+      if (intents->size() < kPage) break;
+    }
+    return lowest;
+  }
 };
 
 }  // namespace herald

@@ -461,6 +461,72 @@ Result<std::vector<PlanRecord>> RocksScheduleStore::RecordsForCase(std::string_v
   return out;
 }
 
+Result<uint64_t> RocksScheduleStore::LowestNeededEventSeq(uint64_t outbox_after) {
+  Result<uint64_t> pending = kNoEventNeeded;
+  {
+    std::shared_lock<std::shared_mutex> db_lock;
+    if (Status s = LockForRead(&db_lock); !s.ok()) return s;
+    pending = LowestPendingPlannedSeq();
+  }  // released: OutboxAfter and GetPlans take it themselves
+  if (!pending.ok()) return pending;
+  Result<uint64_t> queued = LowestPlannedSeqOfOutbox(outbox_after);
+  if (!queued.ok()) return queued;
+  return std::min(*pending, *queued);
+}
+
+Result<uint64_t> RocksScheduleStore::LowestPendingPlannedSeq() {
+  // Plans read back per MultiGet: bounds memory however many plans are pending.
+  constexpr size_t kChunk = 1024;
+  // The snapshot is taken with the head, under head_mu_ (as NewTimerIterator does for its
+  // iterator), so the scan from the head sees every timer of the snapshot; and the plans
+  // come from the same snapshot, so a plan re-planned meanwhile (its timer moved) is seen
+  // once, as it was, never missed.
+  std::unique_ptr<rocksdb::ManagedSnapshot> snapshot;
+  std::optional<std::string> head;
+  {
+    std::lock_guard<std::mutex> lock(head_mu_);
+    head = head_;
+    if (head) snapshot = std::make_unique<rocksdb::ManagedSnapshot>(db_);
+  }
+  uint64_t lowest = kNoEventNeeded;
+  if (!head) return lowest;
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot->snapshot();
+  std::vector<std::string> keys;
+  keys.reserve(kChunk);
+  auto read_plans = [&]() -> Status {
+    if (keys.empty()) return Status::Ok();
+    std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+    std::vector<rocksdb::PinnableSlice> values(keys.size());
+    std::vector<rocksdb::Status> statuses(keys.size());
+    db_->MultiGet(ro, cfs_[kPlans], slices.size(), slices.data(), values.data(), statuses.data());
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (statuses[i].IsNotFound()) continue;  // a stale timer: the firer drops it
+      if (!statuses[i].ok()) return ReadError(statuses[i], "plan");
+      Result<Plan> plan = DecodePlan(View(values[i]));
+      if (!plan.ok()) return plan.status();
+      // A stale timer of a done or cancelled plan needs nothing; planned_seq 0 names no
+      // event.
+      if (plan->status != PlanStatus::kPending || plan->planned_seq == 0) continue;
+      lowest = std::min(lowest, plan->planned_seq);
+    }
+    keys.clear();
+    return Status::Ok();
+  };
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cfs_[kTimers]));
+  for (it->Seek(*head); it->Valid(); it->Next()) {
+    std::optional<TimerEntry> timer = ParseTimerKey(View(it->key()));
+    if (!timer) return Status::Corruption("schedule store: malformed key in timers");
+    keys.push_back(PlanStoreKey(timer->plan));
+    if (keys.size() == kChunk) {
+      if (Status s = read_plans(); !s.ok()) return s;
+    }
+  }
+  if (!it->status().ok()) return ReadError(it->status(), "timers");
+  if (Status s = read_plans(); !s.ok()) return s;
+  return lowest;
+}
+
 Status RocksScheduleStore::Commit(const ScheduleBatch& batch) {
   if (batch.empty()) return Status::Ok();
   if (Status s = ValidateScheduleBatch(batch); !s.ok()) return s;

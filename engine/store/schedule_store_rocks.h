@@ -86,6 +86,11 @@ class RocksScheduleStore final : public ScheduleStore {
   Result<std::optional<OutboxIntent>> GetIntent(std::string_view key) override;
   Result<std::vector<OutboxIntent>> OutboxAfter(uint64_t after, size_t limit) override;
   Result<std::vector<PlanRecord>> RecordsForCase(std::string_view case_id) override;
+  // The pending plans from one snapshot: the timers family (every pending plan has a
+  // timer; `plans` keeps every done and cancelled plan forever and is not scanned), from
+  // the head, with the plans read back in MultiGet chunks. Then the outbox part as the
+  // default does it. Holds db_mu_ shared per part, not across both.
+  Result<uint64_t> LowestNeededEventSeq(uint64_t outbox_after) override;
 
   // Details of the contract:
   //  - InvalidArgument, and nothing written, for a batch ValidateScheduleBatch refuses
@@ -146,6 +151,8 @@ class RocksScheduleStore final : public ScheduleStore {
   std::optional<std::string> NewTimerIterator(const rocksdb::ReadOptions& ro,
                                               std::unique_ptr<rocksdb::Iterator>* it);
   Result<std::optional<std::string>> GetValue(Cf cf, std::string_view key, std::string_view what);
+  // Part (a) of LowestNeededEventSeq; db_mu_ held shared by the caller.
+  Result<uint64_t> LowestPendingPlannedSeq();
 
   const ScheduleStoreOptions options_;
   const Clock& clock_;

@@ -65,8 +65,8 @@ struct MimeMessageSpec {
 
   // Message-ID is <message_id@domain>. The id (1 to 200 bytes) is the caller's (herald's
   // message id, so a retried message keeps its Message-ID); characters outside RFC 5322
-  // atext are written as "=XX". The domain is message_id_domain, or the from-address's domain when
-  // empty.
+  // atext are written as "=XX". The domain is message_id_domain, or the from-address's
+  // domain when empty.
   std::string message_id;
   std::string message_id_domain;
 

@@ -1,6 +1,6 @@
 // The retention worker's purge, on real stores with a FakeClock: personal data older than
 // retention.pii goes from the message and track stores and the event log; newer data,
-// counters and the live case state stay.
+// counters, the live case state and the events pending reminders still read stay.
 #include "engine/cli/retention.h"
 
 #include <doctest/doctest.h>
@@ -165,6 +165,155 @@ TEST_CASE("RunOnce redacts the event log too, never past the rule engine's curso
   clock.Advance(400 * kDay);
   REQUIRE(keeper.RunOnce(nullptr, nullptr, &redacted).ok());
   CHECK_FALSE((*log->ReadAfter(0, 10))[2].redacted);
+}
+
+// What the composer reads for `event.*` when it renders a plan's intent (and the rule
+// engine when a reload re-plans it): the event at planned_seq.
+StoredEvent PlanningEvent(RocksStore& log, uint64_t seq) {
+  std::vector<StoredEvent> read = *log.ReadAfter(seq - 1, 1);
+  REQUIRE(read.size() == 1);
+  REQUIRE(read[0].seq == seq);
+  return read[0];
+}
+
+Plan Reminder(const std::string& rule, uint64_t planned_seq, Micros due, int times = 1) {
+  Plan p;
+  p.key = PlanKey{"snap", rule, "case-1"};
+  p.recipient_id = "person-1";
+  p.template_id = "documents-reminder";
+  p.times = times;
+  p.due = due;
+  p.fire_at = due;
+  p.planned_seq = planned_seq;
+  p.updated_at = due;
+  return p;
+}
+
+// The rule engine's and the timer firer's commits, as they would make them: a plan and
+// its timer; the plan done or re-timed with an intent for the occurrence that fired; a
+// cancelled plan without its timer.
+void PlanReminder(ScheduleStore& schedule, const Plan& plan, uint64_t cursor) {
+  ScheduleBatch b;
+  b.put_plans = {plan};
+  b.add_timers = {TimerEntry{plan.fire_at, plan.key}};
+  b.cursor = cursor;
+  REQUIRE(schedule.Commit(b).ok());
+}
+void FireReminder(ScheduleStore& schedule, Plan* plan, Micros next_due) {
+  ScheduleBatch b;
+  b.remove_timers = {TimerEntry{plan->fire_at, plan->key}};
+  OutboxIntent intent;
+  intent.key = OutboxKey(plan->key, ++plan->sent);
+  intent.plan = plan->key;
+  intent.occurrence = plan->sent;
+  intent.recipient_id = plan->recipient_id;
+  intent.template_id = plan->template_id;
+  intent.channels = {"email"};
+  intent.locale = "en";
+  intent.due = plan->due;
+  intent.fired_at = plan->fire_at;
+  b.put_outbox = {intent};
+  if (plan->sent == plan->times) {
+    plan->status = PlanStatus::kDone;
+  } else {
+    plan->due = plan->fire_at = next_due;
+    b.add_timers = {TimerEntry{plan->fire_at, plan->key}};
+  }
+  b.put_plans = {*plan};
+  REQUIRE(schedule.Commit(b).ok());
+}
+void CancelReminder(ScheduleStore& schedule, Plan* plan) {
+  ScheduleBatch b;
+  b.remove_timers = {TimerEntry{plan->fire_at, plan->key}};
+  plan->status = PlanStatus::kCancelled;
+  b.put_plans = {*plan};
+  REQUIRE(schedule.Commit(b).ok());
+}
+// Dispatch's intake: the intents up to queue_seq `through` are composed.
+void Compose(RocksMessageStore& messages, uint64_t through) {
+  MessageBatch b;
+  b.outbox_cursor = through;
+  REQUIRE(messages.Commit(b).ok());
+}
+
+TEST_CASE("RunOnce keeps the events pending reminders read until the reminders settle") {
+  testing::TempDir dir;
+  FakeClock clock;
+  MessageStoreOptions mo;
+  mo.path = dir.Sub("messages");
+  mo.sync_writes = false;
+  auto messages = std::move(RocksMessageStore::Open(mo)).value();
+  TrackStoreOptions to;
+  to.path = dir.Sub("track");
+  to.secret = messages->Secret();
+  to.sync_writes = false;
+  auto track = std::move(RocksTrackStore::Open(to)).value();
+  StoreOptions so;
+  so.path = dir.Sub("store");
+  so.sync_writes = false;
+  auto log = std::move(RocksStore::Open(so, clock)).value();
+  ScheduleStoreOptions schedule_options;
+  schedule_options.path = dir.Sub("schedule");
+  schedule_options.sync_writes = false;
+  auto schedule = std::move(RocksScheduleStore::Open(schedule_options, clock)).value();
+
+  // pii: 30d. e1 plans `after: 45d`; e2 plans `every: 14d, times: 6`; e3 plans nothing.
+  const Micros t0 = clock.NowMicros();
+  REQUIRE(log->Append("key-1", {LoggedEvent("e1", "maria@example.org"),
+                                LoggedEvent("e2", "maria@example.org"),
+                                LoggedEvent("e3", "maria@example.org")})
+              .ok());
+  Plan after = Reminder("after-45d", 1, t0 + 45 * kDay);
+  Plan every = Reminder("every-14d", 2, t0 + 14 * kDay, 6);
+  PlanReminder(*schedule, after, 3);
+  PlanReminder(*schedule, every, 3);
+  RetentionConfig config;
+  config.pii_us = 30 * kDay;
+  RetentionWorker worker(config, *messages, *track, clock,
+                         EventLogRetention{log.get(), schedule.get()});
+  size_t redacted = 0;
+
+  // Day 31: all three events are past the window and read by the rule engine, but e1 is
+  // still needed by a pending plan, and the log is redacted as a prefix.
+  clock.Set(t0 + 31 * kDay);
+  FireReminder(*schedule, &every, t0 + 28 * kDay);  // occurrences 1 and 2, composed
+  FireReminder(*schedule, &every, t0 + 42 * kDay);
+  Compose(*messages, 2);
+  REQUIRE(worker.RunOnce(nullptr, nullptr, &redacted).ok());
+  CHECK(redacted == 0);
+  CHECK(*log->RedactedThrough() == 0);
+
+  // Day 45: the reminder fires; until dispatch composes it, it still reads e1.
+  clock.Set(t0 + 45 * kDay);
+  FireReminder(*schedule, &after, 0);
+  REQUIRE(after.status == PlanStatus::kDone);
+  REQUIRE(worker.RunOnce(nullptr, nullptr, &redacted).ok());
+  CHECK(redacted == 0);
+  const StoredEvent e1 = PlanningEvent(*log, after.planned_seq);
+  CHECK_FALSE(e1.redacted);
+  CHECK(e1.event.data == nlohmann::json{{"status", "e1"}});  // what the reminder renders
+  CHECK(e1.event.recipient->email == "maria@example.org");
+
+  // Composed: e1 goes; e2 stays while `every` has occurrences left.
+  Compose(*messages, 3);
+  REQUIRE(worker.RunOnce(nullptr, nullptr, &redacted).ok());
+  CHECK(redacted == 1);
+  CHECK(PlanningEvent(*log, 1).redacted);
+  CHECK(PlanningEvent(*log, 1).event.data.is_null());
+  const StoredEvent e2 = PlanningEvent(*log, every.planned_seq);
+  CHECK_FALSE(e2.redacted);
+  CHECK(e2.event.data == nlohmann::json{{"status", "e2"}});
+
+  // The rest of `every` is cancelled (its `while` turned false, say): e2 and e3 go.
+  clock.Set(t0 + 50 * kDay);
+  CancelReminder(*schedule, &every);
+  REQUIRE(worker.RunOnce(nullptr, nullptr, &redacted).ok());
+  CHECK(redacted == 2);
+  CHECK(*log->RedactedThrough() == 3);
+  CHECK(PlanningEvent(*log, 2).event.data.is_null());
+  CHECK_FALSE(PlanningEvent(*log, 3).event.recipient->email.has_value());
+  // The live case state stays.
+  CHECK(log->GetCase("case-1")->recipient->email == "maria@example.org");
 }
 
 }  // namespace

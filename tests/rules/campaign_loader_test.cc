@@ -635,14 +635,18 @@ TEST_CASE("YAML syntax errors, empty files, several documents") {
   // yaml-cpp 0.7's LoadAll never returned on this one, adding empty documents until memory
   // ran out (found by tests/fuzz).
   f.File("d.yaml", ",campaign: d\n");
+  // Stuck after a first document that read something: a syntax error, not a second
+  // document.
+  f.File("e.yaml", "- a\n,\n");
   const Errs errors = f.Errors();
-  REQUIRE(errors.size() == 4);
+  REQUIRE(errors.size() == 5);
   CHECK(errors[0].rfind("a.yaml:", 0) == 0);
   CHECK(errors[0].find("YAML syntax error") != std::string::npos);
   CHECK(errors[1] ==
         "b.yaml:1:1: the file is empty; a campaign needs at least campaign:, locales: and rules:");
   CHECK(errors[2] == "c.yaml:6:1: only one YAML document (one campaign) is allowed per file");
   CHECK(errors[3] == "d.yaml:1:1: YAML syntax error: unexpected ','");
+  CHECK(errors[4] == "e.yaml:2:1: YAML syntax error: unexpected ','");
 }
 
 TEST_CASE("the campaigns directory: unset, empty, missing") {

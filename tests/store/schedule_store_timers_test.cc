@@ -1,8 +1,9 @@
 // RocksScheduleStore's timer queue: ordering, bounds, the head cache, tombstones,
-// restart, and concurrent readers.
+// restart, and concurrent readers; and LowestNeededEventSeq, which scans it for retention.
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -147,6 +148,196 @@ TEST_CASE("timers: concurrent readers always see exactly one timer while a write
   MESSAGE("concurrent reads: ", reads.load());
   CHECK(SameTimer(*Must(store->NextTimer()), current));
   CHECK(Must(store->PendingTimerCount()) == 1);
+}
+
+// Everything forwarded to a real store except LowestNeededEventSeq, so the interface's
+// default implementation runs on real data.
+class DefaultNeeded final : public ScheduleStore {
+ public:
+  explicit DefaultNeeded(ScheduleStore& real) : real_(real) {}
+  Result<uint64_t> Cursor() override { return real_.Cursor(); }
+  Result<std::optional<CaseView>> GetCase(std::string_view id) override {
+    return real_.GetCase(id);
+  }
+  Result<std::optional<Plan>> GetPlan(const PlanKey& k) override { return real_.GetPlan(k); }
+  Result<std::vector<Plan>> PlansForCase(std::string_view id) override {
+    return real_.PlansForCase(id);
+  }
+  Result<std::vector<TimerEntry>> DueTimers(Micros now, size_t limit) override {
+    return real_.DueTimers(now, limit);
+  }
+  Result<std::optional<TimerEntry>> NextTimer() override { return real_.NextTimer(); }
+  Result<size_t> PendingTimerCount() override { return real_.PendingTimerCount(); }
+  Result<std::vector<Micros>> SendTimes(std::string_view r, std::string_view c,
+                                        Micros since) override {
+    return real_.SendTimes(r, c, since);
+  }
+  Result<std::optional<OutboxIntent>> GetIntent(std::string_view key) override {
+    return real_.GetIntent(key);
+  }
+  Result<std::vector<OutboxIntent>> OutboxAfter(uint64_t after, size_t limit) override {
+    return real_.OutboxAfter(after, limit);
+  }
+  Result<std::vector<PlanRecord>> RecordsForCase(std::string_view id) override {
+    return real_.RecordsForCase(id);
+  }
+  Status Commit(const ScheduleBatch& batch) override { return real_.Commit(batch); }
+
+ private:
+  ScheduleStore& real_;
+};
+
+Plan PlannedBy(uint64_t seq, std::string case_id, Micros fire_at,
+               PlanStatus status = PlanStatus::kPending) {
+  Plan p = MakePlan("snap", "reminder", std::move(case_id), fire_at);
+  p.planned_seq = seq;
+  p.status = status;
+  return p;
+}
+
+// The same answer from the store's scan and from the interface's default.
+uint64_t Needed(ScheduleStore& store, uint64_t outbox_after) {
+  const uint64_t got = Must(store.LowestNeededEventSeq(outbox_after));
+  DefaultNeeded fallback(store);
+  CHECK(Must(fallback.LowestNeededEventSeq(outbox_after)) == got);
+  return got;
+}
+
+constexpr uint64_t kNone = ScheduleStore::kNoEventNeeded;
+
+TEST_CASE("LowestNeededEventSeq: pending plans and uncomposed intents; not settled plans") {
+  TempDir dir;
+  FakeClock clock;
+  auto store = OpenStore(dir.str(), clock, /*sync=*/false);
+  CHECK(Needed(*store, 0) == kNone);  // no plans at all
+  MustCommit(*store, CursorAt(100));
+  CHECK(Needed(*store, 0) == kNone);  // the cursor is not a plan
+
+  // Done and cancelled plans (kept forever in `plans`) need nothing, even with a stale
+  // timer left behind; a pending plan planned by no event (seq 0) needs nothing either.
+  ScheduleBatch settled;
+  settled.put_plans = {PlannedBy(3, "done", 0, PlanStatus::kDone),
+                       PlannedBy(4, "cancelled", 500, PlanStatus::kCancelled),
+                       PlannedBy(0, "unanchored", 600)};
+  settled.add_timers = {Timer(500, "snap", "reminder", "cancelled"),
+                        Timer(600, "snap", "reminder", "unanchored")};
+  MustCommit(*store, settled);
+  CHECK(Needed(*store, 0) == kNone);
+
+  // Pending plans: the lowest planned_seq, whatever their fire order.
+  ScheduleBatch pending;
+  pending.put_plans = {PlannedBy(40, "a", 100), PlannedBy(30, "b", 900), PlannedBy(50, "c", 50)};
+  pending.add_timers = {Timer(100, "snap", "reminder", "a"), Timer(900, "snap", "reminder", "b"),
+                        Timer(50, "snap", "reminder", "c")};
+  MustCommit(*store, pending);
+  CHECK(Needed(*store, 0) == 30);
+
+  // b's timer fires for its last occurrence: the plan is done and its intent waits in
+  // the outbox; dispatch will read event 30 when it composes it.
+  ScheduleBatch fired;
+  fired.put_plans = {PlannedBy(30, "b", 900, PlanStatus::kDone)};
+  fired.remove_timers = {Timer(900, "snap", "reminder", "b")};
+  fired.put_outbox = {Intent(PlanKey{"snap", "reminder", "b"}, 1)};
+  MustCommit(*store, fired);
+  CHECK(Needed(*store, 0) == 30);
+  // Composed (dispatch's outbox cursor moved past it): b needs nothing any more.
+  CHECK(Needed(*store, 1) == 40);
+
+  // a is cancelled; c fires but stays pending for its next occurrence.
+  ScheduleBatch moved;
+  moved.put_plans = {PlannedBy(40, "a", 100, PlanStatus::kCancelled), PlannedBy(50, "c", 2000)};
+  moved.remove_timers = {Timer(100, "snap", "reminder", "a"), Timer(50, "snap", "reminder", "c")};
+  moved.add_timers = {Timer(2000, "snap", "reminder", "c")};
+  moved.put_outbox = {Intent(PlanKey{"snap", "reminder", "c"}, 1)};
+  MustCommit(*store, moved);
+  CHECK(Needed(*store, 1) == 50);
+  CHECK(Needed(*store, 2) == 50);
+
+  // The answer survives a restart (the scan starts from the reloaded head).
+  store.reset();
+  store = OpenStore(dir.str(), clock, /*sync=*/false);
+  CHECK(Needed(*store, 2) == 50);
+
+  // c's last occurrence, composed: nothing is needed.
+  ScheduleBatch last;
+  last.put_plans = {PlannedBy(50, "c", 2000, PlanStatus::kDone)};
+  last.remove_timers = {Timer(2000, "snap", "reminder", "c")};
+  last.put_outbox = {Intent(PlanKey{"snap", "reminder", "c"}, 2)};
+  MustCommit(*store, last);
+  CHECK(Needed(*store, 2) == 50);
+  CHECK(Needed(*store, 3) == kNone);
+}
+
+TEST_CASE("LowestNeededEventSeq: thousands of pending plans and intents, read in chunks") {
+  TempDir dir;
+  FakeClock clock;
+  auto store = OpenStore(dir.str(), clock, /*sync=*/false);
+  constexpr int kPlans = 3000;  // several MultiGet chunks and outbox pages
+  ScheduleBatch batch;
+  for (int i = 0; i < kPlans; ++i) {
+    const std::string case_id = "case-" + std::to_string(i);
+    // The lowest seq sits in the middle of the timer order.
+    const uint64_t seq = i == 2222 ? 7 : 1000 + static_cast<uint64_t>(i);
+    batch.put_plans.push_back(PlannedBy(seq, case_id, 10'000 - i));
+    batch.add_timers.push_back(Timer(10'000 - i, "snap", "reminder", case_id));
+  }
+  MustCommit(*store, batch);
+  CHECK(Needed(*store, 0) == 7);
+
+  // Every plan fires its last occurrence; the intents wait for dispatch.
+  ScheduleBatch fired;
+  for (int i = 0; i < kPlans; ++i) {
+    const std::string case_id = "case-" + std::to_string(i);
+    Plan done = batch.put_plans[static_cast<size_t>(i)];
+    done.status = PlanStatus::kDone;
+    fired.put_plans.push_back(done);
+    fired.remove_timers.push_back(batch.add_timers[static_cast<size_t>(i)]);
+    fired.put_outbox.push_back(Intent(done.key, 1));
+  }
+  MustCommit(*store, fired);
+  CHECK(Must(store->PendingTimerCount()) == 0);
+  CHECK(Needed(*store, 0) == 7);
+  CHECK(Needed(*store, 2223) == 1000 + 2223);  // case-2222 (queue_seq 2223) was composed
+  CHECK(Needed(*store, kPlans) == kNone);
+}
+
+TEST_CASE("LowestNeededEventSeq: concurrent readers never miss a plan whose timer moves") {
+  TempDir dir;
+  FakeClock clock;
+  auto store = OpenStore(dir.str(), clock, /*sync=*/false);
+  Plan plan = PlannedBy(17, "moving", 1'000'000);
+  ScheduleBatch first;
+  first.put_plans = {plan};
+  first.add_timers = {Timer(plan.fire_at, "snap", "reminder", "moving")};
+  MustCommit(*store, first);
+  std::atomic<bool> done{false};
+  std::atomic<int> wrong{0}, reads{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 2; ++r) {
+    readers.emplace_back([&] {
+      while (!done.load()) {
+        Result<uint64_t> needed = store->LowestNeededEventSeq(0);
+        if (!needed.ok() || *needed != 17) wrong++;
+        reads++;
+      }
+    });
+  }
+  // Deferred again and again (as quiet hours or a reload would), below and above the old
+  // fire time: the head moves both ways, the plan stays pending on event 17.
+  for (int i = 1; i <= 2000; ++i) {
+    Plan next = plan;
+    next.fire_at = 1'000'000 + (i % 2 ? -i : i);
+    ScheduleBatch move;
+    move.put_plans = {next};
+    move.remove_timers = {Timer(plan.fire_at, "snap", "reminder", "moving")};
+    move.add_timers = {Timer(next.fire_at, "snap", "reminder", "moving")};
+    MustCommit(*store, move);
+    plan = next;
+  }
+  done = true;
+  for (std::thread& t : readers) t.join();
+  CHECK(wrong.load() == 0);
+  MESSAGE("concurrent reads: ", reads.load());
 }
 
 }  // namespace
