@@ -4,7 +4,9 @@
 
 namespace herald {
 
-std::string_view ChannelName(Channel c) { return c == Channel::kEmail ? "email" : "sms"; }
+std::string_view ChannelName(Channel c) {
+  return c == Channel::kEmail ? "email" : "sms";
+}
 
 std::optional<Channel> ChannelFromName(std::string_view name) {
   if (name == "email") return Channel::kEmail;

@@ -26,21 +26,21 @@ std::optional<Channel> ChannelFromName(std::string_view name);
 struct Recipient {
   std::string id;  // empty: the case's own recipient (stored under the case id)
   std::optional<std::string> email;
-  std::optional<std::string> phone;     // E.164, e.g. +14155550100
-  std::optional<std::string> locale;    // BCP 47, e.g. es-MX
-  std::optional<std::string> timezone;  // IANA, e.g. America/New_York
+  std::optional<std::string> phone;              // E.164, e.g. +14155550100
+  std::optional<std::string> locale;             // BCP 47, e.g. es-MX
+  std::optional<std::string> timezone;           // IANA, e.g. America/New_York
   std::optional<std::vector<Channel>> channels;  // preference order
 
   bool operator==(const Recipient&) const = default;
 };
 
 struct Event {
-  std::string id;           // idempotency key, unique per API key
+  std::string id;  // idempotency key, unique per API key
   std::string case_id;
   std::string type;         // e.g. case.status_changed
   std::string occurred_at;  // RFC 3339 as the client sent it
   Micros occurred_at_us = 0;
-  nlohmann::json data;      // a JSON object (merge patch), or null when absent
+  nlohmann::json data;  // a JSON object (merge patch), or null when absent
   std::optional<Recipient> recipient;
 
   bool operator==(const Event&) const = default;

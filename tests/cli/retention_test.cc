@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <memory>
 
 #include "engine/store/rocks_store.h"
 #include "engine/store/schedule_store_rocks.h"
@@ -100,26 +101,43 @@ Event LoggedEvent(const std::string& id, const std::string& email) {
   return e;
 }
 
-TEST_CASE("RunOnce redacts the event log too, never past the rule engine's cursor") {
+// The four stores retention reads and purges, on one temporary data directory.
+struct AllStores {
   testing::TempDir dir;
   FakeClock clock;
-  MessageStoreOptions mo;
-  mo.path = dir.Sub("messages");
-  mo.sync_writes = false;
-  auto messages = std::move(RocksMessageStore::Open(mo)).value();
-  TrackStoreOptions to;
-  to.path = dir.Sub("track");
-  to.secret = messages->Secret();
-  to.sync_writes = false;
-  auto track = std::move(RocksTrackStore::Open(to)).value();
-  StoreOptions so;
-  so.path = dir.Sub("store");
-  so.sync_writes = false;
-  auto log = std::move(RocksStore::Open(so, clock)).value();
-  ScheduleStoreOptions schedule_options;
-  schedule_options.path = dir.Sub("schedule");
-  schedule_options.sync_writes = false;
-  auto schedule = std::move(RocksScheduleStore::Open(schedule_options, clock)).value();
+  std::unique_ptr<RocksMessageStore> messages;
+  std::unique_ptr<RocksTrackStore> track;
+  std::unique_ptr<RocksStore> log;
+  std::unique_ptr<RocksScheduleStore> schedule;
+
+  AllStores() {
+    MessageStoreOptions mo;
+    mo.path = dir.Sub("messages");
+    mo.sync_writes = false;
+    messages = std::move(RocksMessageStore::Open(mo)).value();
+    TrackStoreOptions to;
+    to.path = dir.Sub("track");
+    to.secret = messages->Secret();
+    to.sync_writes = false;
+    track = std::move(RocksTrackStore::Open(to)).value();
+    StoreOptions so;
+    so.path = dir.Sub("store");
+    so.sync_writes = false;
+    log = std::move(RocksStore::Open(so, clock)).value();
+    ScheduleStoreOptions schedule_options;
+    schedule_options.path = dir.Sub("schedule");
+    schedule_options.sync_writes = false;
+    schedule = std::move(RocksScheduleStore::Open(schedule_options, clock)).value();
+  }
+};
+
+TEST_CASE("RunOnce redacts the event log too, never past the rule engine's cursor") {
+  AllStores stores;
+  FakeClock& clock = stores.clock;
+  auto& messages = stores.messages;
+  auto& track = stores.track;
+  auto& log = stores.log;
+  auto& schedule = stores.schedule;
 
   REQUIRE(log->Append("key-1", {LoggedEvent("e1", "maria@example.org"),
                                 LoggedEvent("e2", "maria@example.org")})
@@ -237,25 +255,12 @@ void Compose(RocksMessageStore& messages, uint64_t through) {
 }
 
 TEST_CASE("RunOnce keeps the events pending reminders read until the reminders settle") {
-  testing::TempDir dir;
-  FakeClock clock;
-  MessageStoreOptions mo;
-  mo.path = dir.Sub("messages");
-  mo.sync_writes = false;
-  auto messages = std::move(RocksMessageStore::Open(mo)).value();
-  TrackStoreOptions to;
-  to.path = dir.Sub("track");
-  to.secret = messages->Secret();
-  to.sync_writes = false;
-  auto track = std::move(RocksTrackStore::Open(to)).value();
-  StoreOptions so;
-  so.path = dir.Sub("store");
-  so.sync_writes = false;
-  auto log = std::move(RocksStore::Open(so, clock)).value();
-  ScheduleStoreOptions schedule_options;
-  schedule_options.path = dir.Sub("schedule");
-  schedule_options.sync_writes = false;
-  auto schedule = std::move(RocksScheduleStore::Open(schedule_options, clock)).value();
+  AllStores stores;
+  FakeClock& clock = stores.clock;
+  auto& messages = stores.messages;
+  auto& track = stores.track;
+  auto& log = stores.log;
+  auto& schedule = stores.schedule;
 
   // pii: 30d. e1 plans `after: 45d`; e2 plans `every: 14d, times: 6`; e3 plans nothing.
   const Micros t0 = clock.NowMicros();

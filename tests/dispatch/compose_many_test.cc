@@ -22,6 +22,8 @@
 #include "templates/template_set.h"
 #include "tests/test_util.h"
 
+#include "tests/forwarding_schedule_store.h"
+
 namespace herald {
 namespace {
 
@@ -32,44 +34,19 @@ const char* const kTemplates[] = {"documents-reminder", "interview-reminder", "s
 const char* const kLocales[] = {"en", "es", "zh-Hans", "vi", "ar", "fr"};
 
 // A schedule store that fails GetCase for one case id; everything else goes through.
-class FailingCaseStore final : public ScheduleStore {
+class FailingCaseStore final : public testing::ForwardingScheduleStore {
  public:
   FailingCaseStore(ScheduleStore& inner, std::string bad_case)
-      : inner_(inner), bad_case_(std::move(bad_case)) {}
-  Result<uint64_t> Cursor() override { return inner_.Cursor(); }
+      : ForwardingScheduleStore(inner), bad_case_(std::move(bad_case)) {}
   Result<std::optional<CaseView>> GetCase(std::string_view case_id) override {
     if (case_id == bad_case_) return Status::Unavailable("case view unreadable");
     return inner_.GetCase(case_id);
   }
-  Result<std::optional<Plan>> GetPlan(const PlanKey& key) override { return inner_.GetPlan(key); }
   Result<std::vector<std::optional<Plan>>> GetPlans(const std::vector<PlanKey>& keys) override {
     return inner_.GetPlans(keys);
   }
-  Result<std::vector<Plan>> PlansForCase(std::string_view case_id) override {
-    return inner_.PlansForCase(case_id);
-  }
-  Result<std::vector<TimerEntry>> DueTimers(Micros now, size_t limit) override {
-    return inner_.DueTimers(now, limit);
-  }
-  Result<std::optional<TimerEntry>> NextTimer() override { return inner_.NextTimer(); }
-  Result<size_t> PendingTimerCount() override { return inner_.PendingTimerCount(); }
-  Result<std::vector<Micros>> SendTimes(std::string_view recipient_id, std::string_view campaign,
-                                        Micros since) override {
-    return inner_.SendTimes(recipient_id, campaign, since);
-  }
-  Result<std::optional<OutboxIntent>> GetIntent(std::string_view key) override {
-    return inner_.GetIntent(key);
-  }
-  Result<std::vector<OutboxIntent>> OutboxAfter(uint64_t after, size_t limit) override {
-    return inner_.OutboxAfter(after, limit);
-  }
-  Result<std::vector<PlanRecord>> RecordsForCase(std::string_view case_id) override {
-    return inner_.RecordsForCase(case_id);
-  }
-  Status Commit(const ScheduleBatch& batch) override { return inner_.Commit(batch); }
 
  private:
-  ScheduleStore& inner_;
   std::string bad_case_;
 };
 

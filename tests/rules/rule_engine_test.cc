@@ -6,6 +6,8 @@
 
 #include "tests/rules/schedule_env.h"
 
+#include "tests/forwarding_schedule_store.h"
+
 namespace herald {
 namespace {
 
@@ -304,46 +306,17 @@ TEST_CASE("more events than a chunk: every one processed once, in order") {
 }
 
 // A ScheduleStore that fails the commits it is told to, around the real one.
-class FlakyStore final : public ScheduleStore {
+class FlakyStore final : public ForwardingScheduleStore {
  public:
-  explicit FlakyStore(ScheduleStore& real) : real_(real) {}
+  explicit FlakyStore(ScheduleStore& real) : ForwardingScheduleStore(real) {}
   int fail_next = 0;
-  Result<uint64_t> Cursor() override { return real_.Cursor(); }
-  Result<std::optional<CaseView>> GetCase(std::string_view id) override {
-    return real_.GetCase(id);
-  }
-  Result<std::optional<Plan>> GetPlan(const PlanKey& k) override { return real_.GetPlan(k); }
-  Result<std::vector<Plan>> PlansForCase(std::string_view id) override {
-    return real_.PlansForCase(id);
-  }
-  Result<std::vector<TimerEntry>> DueTimers(Micros now, size_t limit) override {
-    return real_.DueTimers(now, limit);
-  }
-  Result<std::optional<TimerEntry>> NextTimer() override { return real_.NextTimer(); }
-  Result<size_t> PendingTimerCount() override { return real_.PendingTimerCount(); }
-  Result<std::vector<Micros>> SendTimes(std::string_view r, std::string_view c,
-                                        Micros since) override {
-    return real_.SendTimes(r, c, since);
-  }
-  Result<std::optional<OutboxIntent>> GetIntent(std::string_view key) override {
-    return real_.GetIntent(key);
-  }
-  Result<std::vector<OutboxIntent>> OutboxAfter(uint64_t after, size_t limit) override {
-    return real_.OutboxAfter(after, limit);
-  }
-  Result<std::vector<PlanRecord>> RecordsForCase(std::string_view id) override {
-    return real_.RecordsForCase(id);
-  }
   Status Commit(const ScheduleBatch& batch) override {
     if (fail_next > 0) {
       --fail_next;
       return Status::Unavailable("injected");
     }
-    return real_.Commit(batch);
+    return inner_.Commit(batch);
   }
-
- private:
-  ScheduleStore& real_;
 };
 
 TEST_CASE("cursor atomicity: a failed commit applies nothing; a reopen replays nothing") {

@@ -11,6 +11,8 @@
 #include "tests/store/schedule_store_test_util.h"
 #include "tests/test_util.h"
 
+#include "tests/forwarding_schedule_store.h"
+
 namespace herald {
 namespace {
 
@@ -152,39 +154,9 @@ TEST_CASE("timers: concurrent readers always see exactly one timer while a write
 
 // Everything forwarded to a real store except LowestNeededEventSeq, so the interface's
 // default implementation runs on real data.
-class DefaultNeeded final : public ScheduleStore {
+class DefaultNeeded final : public ForwardingScheduleStore {
  public:
-  explicit DefaultNeeded(ScheduleStore& real) : real_(real) {}
-  Result<uint64_t> Cursor() override { return real_.Cursor(); }
-  Result<std::optional<CaseView>> GetCase(std::string_view id) override {
-    return real_.GetCase(id);
-  }
-  Result<std::optional<Plan>> GetPlan(const PlanKey& k) override { return real_.GetPlan(k); }
-  Result<std::vector<Plan>> PlansForCase(std::string_view id) override {
-    return real_.PlansForCase(id);
-  }
-  Result<std::vector<TimerEntry>> DueTimers(Micros now, size_t limit) override {
-    return real_.DueTimers(now, limit);
-  }
-  Result<std::optional<TimerEntry>> NextTimer() override { return real_.NextTimer(); }
-  Result<size_t> PendingTimerCount() override { return real_.PendingTimerCount(); }
-  Result<std::vector<Micros>> SendTimes(std::string_view r, std::string_view c,
-                                        Micros since) override {
-    return real_.SendTimes(r, c, since);
-  }
-  Result<std::optional<OutboxIntent>> GetIntent(std::string_view key) override {
-    return real_.GetIntent(key);
-  }
-  Result<std::vector<OutboxIntent>> OutboxAfter(uint64_t after, size_t limit) override {
-    return real_.OutboxAfter(after, limit);
-  }
-  Result<std::vector<PlanRecord>> RecordsForCase(std::string_view id) override {
-    return real_.RecordsForCase(id);
-  }
-  Status Commit(const ScheduleBatch& batch) override { return real_.Commit(batch); }
-
- private:
-  ScheduleStore& real_;
+  using ForwardingScheduleStore::ForwardingScheduleStore;
 };
 
 Plan PlannedBy(uint64_t seq, std::string case_id, Micros fire_at,
